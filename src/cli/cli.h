@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The iommu-handover front end: subcommands register themselves here. */
+#ifndef IOH_CLI_H
+#define IOH_CLI_H
+
+#include <stdio.h>
+
+#include <ioh/ioh.h>
+
+/* Exit codes shared by every subcommand. */
+enum {
+	CLI_OK = 0,	  /* ran, nothing wrong found */
+	CLI_ERROR = 1,	  /* usage error or could not run */
+	CLI_PROBLEM = 2,  /* ran and found a problem (torn fetch, in-flight DMA, ...) */
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Places a command in the "ioh_cmds" section; main.c lists them in name order. */
+#define CLI_COMMAND(name_, run_, summary_)                                             \
+	static const struct cli_cmd cli_cmd_##run_                                     \
+		__attribute__((used, section("ioh_cmds"), aligned(sizeof(void *)))) = { \
+			name_, run_, summary_                                          \
+		}
+
+extern const char *cli_prog; /* "iommu-handover" */
+
+/* "iommu-handover CMD: message" on stderr. */
+void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, then the context's detailed error. */
+void cli_err_ctx(const char *cmd, ioh_ctx *ctx, const char *what);
+/* For getopt's default branch: the usual "try --help" line; returns CLI_ERROR. */
+int cli_usage_error(const char *cmd);
+/* Parses a number (0x hex, or decimal) into *out; returns 0 or -1. */
+int cli_parse_u64(const char *s, unsigned long long *out);
+/* A context with the log routed to stderr at the priority IOH_LOG / -v sets. */
+ioh_ctx *cli_ctx_new(int verbose);
+
+#endif
