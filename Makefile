@@ -49,8 +49,14 @@ SHARED     := $(BUILD)/libioh.so.$(SOVERSION)
 BIN        := $(BUILD)/iommu-handover
 UNIT       := $(BUILD)/tests/unit-tests
 
-.PHONY: all lib tests tools check check-fast bench install uninstall deps clean format crash fuzz
-all: $(BIN) $(STATIC) $(SHARED)
+.PHONY: all lib tests tools check check-fast bench install uninstall deps clean format crash fuzz man
+all: $(BIN) $(STATIC) $(SHARED) docs/iommu-handover.1
+
+# The man page is assembled from one roff fragment per subcommand (docs/man/).
+MAN_PARTS  := $(sort $(wildcard docs/man/*.roff))
+docs/iommu-handover.1: $(MAN_PARTS)
+	sed 's/@VERSION@/$(VERSION)/' $(MAN_PARTS) > $@
+man: docs/iommu-handover.1
 lib: $(STATIC) $(SHARED)
 tests: $(UNIT) $(TOOLS) $(BIN)
 tools: $(TOOLS)
