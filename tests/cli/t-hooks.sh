@@ -59,7 +59,7 @@ root() {
 	rm -rf "$R"
 	mkdir -p "$R/proc" "$R/sys/firmware/acpi/tables" "$R/etc/default" "$R/var/crash" "$R/run"
 	# 64 KiB "vmcore": an ELF magic and a counting pattern
-	{ printf '\177ELF'; i=0; while [ $i -lt 4095 ]; do printf '%015d\n' $i; i=$((i + 1)); done; } >"$R/proc/vmcore"
+	{ printf '\177ELF'; awk 'BEGIN { for (i = 0; i < 4095; i++) printf "%015d\n", i }'; } >"$R/proc/vmcore"
 	echo "DMAR fixture" >"$R/sys/firmware/acpi/tables/DMAR"
 	printf 'USE_KDUMP=1\nKDUMP_COREDIR="/var/crash"\n' >"$R/etc/default/kdump-tools"
 	printf 'IOH_BIN=%s\nIOH_MAX_SECONDS=%s\nIOH_FILE_KB=%s\n' "$STUB" "${MAXS:-2}" "${FILEKB:-256}" \
@@ -290,7 +290,7 @@ check init-top-prereqs 0 sh "$KX/initramfs-tools/scripts/init-top/iommu-handover
 check dracut-noop 0 sh -c ". '$KX/dracut/99iommu-handover/iommu-handover-pre-udev.sh'; echo sourced-ok"
 has dracut-noop 'sourced-ok'
 check initramfs-hook-skips-normal-initrd 0 env CONFDIR=/etc/initramfs-tools sh "$KX/initramfs-tools/hooks/iommu-handover"
-check pre.d-exit0 0 env IOH_ROOT="$T_DIR/none" sh "$KX/dracut/pre.d/50-iommu-handover"
+check pre.d-exit0 0 env IOH_ROOT="$T_DIR/none" sh "$KX/dracut/kdump-pre-50-iommu-handover"
 
 # shellcheck-clean (when shellcheck is installed; scripts/deps lists it)
 if command -v shellcheck >/dev/null 2>&1; then
@@ -298,7 +298,7 @@ if command -v shellcheck >/dev/null 2>&1; then
 	check shellcheck-sh 0 shellcheck -s sh "$KX/initramfs-tools/hooks/iommu-handover" \
 		"$KX/initramfs-tools/scripts/init-top/iommu-handover" \
 		"$KX/dracut/99iommu-handover/iommu-handover-pre-udev.sh" \
-		"$KX/dracut/pre.d/50-iommu-handover" "$KX/dracut/post.d/50-iommu-handover"
+		"$KX/dracut/kdump-pre-50-iommu-handover" "$KX/dracut/kdump-post-50-iommu-handover"
 	check shellcheck-dracut 0 shellcheck -s bash "$KX/dracut/99iommu-handover/module-setup.sh"
 else
 	echo "SKIP $T_SUITE/shellcheck (shellcheck not installed)"
