@@ -376,6 +376,7 @@ static void check_hooks_debian(struct ioh_audit *a)
 		"/etc/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 		"/usr/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 		"/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
+		"/usr/local/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 	};
 	static const char *const early[] = {
 		"/usr/share/initramfs-tools/scripts/init-top/iommu-handover",
