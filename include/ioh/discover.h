@@ -31,8 +31,8 @@ extern "C" {
 
 /* Reads len bytes of physical memory; returns 0 or an ioh_status. */
 typedef int (*ioh_read_fn)(void *priv, uint64_t phys, void *buf, size_t len);
-/* True when [phys, phys+len) is RAM of the crashed machine (present in the dump or not). */
-typedef bool (*ioh_is_ram_fn)(void *priv, uint64_t phys, uint64_t len);
+/* True when phys is RAM of the crashed machine (present in the dump or not). */
+typedef bool (*ioh_is_ram_fn)(void *priv, uint64_t phys);
 
 struct ioh_discover_cfg {
 	ioh_read_fn read;

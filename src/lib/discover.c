@@ -131,7 +131,7 @@ struct tally {
 
 static bool in_ram(const struct ioh_discover_cfg *cfg, uint64_t a)
 {
-	return !cfg->is_ram || cfg->is_ram(cfg->ram_priv, a, IOH_VTD_TABLE_SIZE);
+	return !cfg->is_ram || cfg->is_ram(cfg->ram_priv, a);
 }
 
 static void tally_legacy_table(const struct ioh_discover_cfg *cfg, const uint64_t *q,

@@ -19,10 +19,10 @@ static int rd(void *priv, uint64_t phys, void *buf, size_t len)
 	return 0;
 }
 
-static bool ram(void *priv, uint64_t phys, uint64_t len)
+static bool ram(void *priv, uint64_t phys)
 {
 	(void)priv;
-	return phys >= BASE && phys + len <= BASE + sizeof(mem);
+	return phys >= BASE && phys < BASE + sizeof(mem);
 }
 
 static void feed_all(ioh_discover *d)
