@@ -49,6 +49,7 @@ static void help(void)
 	       "      --trace FILE        write every event to FILE (must not exist)\n"
 	       "  -j, --json              JSON output\n"
 	       "  -v, --verbose           more log output\n"
+	       "      --print-default     print the built-in scenario (a starting point)\n"
 	       "  -h, --help              this help\n\n"
 	       "Exit status: 0 nothing found; 2 a torn fetch, stale use or in-flight DMA was\n"
 	       "found (with --explore/--threads: a violation); 1 error.\n",
@@ -82,6 +83,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "trace", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "print-default", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +161,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h':
 			help();
+			exit(CLI_OK);
+		case 'P':
+			fputs(ioh_scenario_default_text(), stdout);
 			exit(CLI_OK);
 		default:
 			return -1;

@@ -364,6 +364,15 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 	struct ioh_scenario *s = p->s;
 	uint64_t v;
 
+	static const char *const known[] = { "scenario", "strategy", "fetch-order", "seed",
+					     "fetch-latency", "cpu-gap", "fault-service",
+					     "setup-drain", "max-events" };
+	bool ok = false;
+
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(known); i++)
+		ok |= !strcmp(w[0], known[i]);
+	if (!ok)
+		return perr(p, "unknown directive '%s'", w[0]);
 	if (n != 2)
 		return perr(p, "'%s' takes exactly one value", w[0]);
 	if (!strcmp(w[0], "scenario")) {
