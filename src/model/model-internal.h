@@ -152,7 +152,8 @@ struct ioh_model {
 	bool copy_done;
 	struct ioh_model_summary sum;
 	uint64_t last_service;
-	int in_wait;		/* nesting guard: world steps inside an op */
+	unsigned last_fault;	/* reason of the latest faulting request */
+	uint64_t last_hpa;	/* host address of the latest translation */
 };
 
 void ioh_model_event(struct ioh_model *m, struct ioh_event *ev);

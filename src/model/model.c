@@ -253,6 +253,7 @@ static void fault(struct drhd *d, struct agent *a, unsigned reason, uint64_t iov
 				.addr = iova };
 	uint64_t *rec;
 
+	m->last_fault = reason;
 	m->sum.faults++;
 	a->rep.faults++;
 	a->rep.fault_by_reason[reason & 0xff]++;
@@ -551,6 +552,7 @@ static void finish(struct ioh_model *m, struct agent *a, uint64_t pa, const uint
 		*e = (struct devtlb_ent){ true, via_old, iova >> 12, x.hpa & ~0xfffULL };
 	}
 	m->sum.translations++;
+	m->last_hpa = x.hpa;
 	struct ioh_event ev = { .lane = IOH_LANE_IOMMU, .lane_id = d->index,
 				.kind = IOH_EV_TRANSLATE, .half = -1, .sid = sid, .did = x.did,
 				.addr = iova, .val = { x.hpa } };
@@ -631,6 +633,7 @@ static void dma_start(struct ioh_model *m, struct agent *a, uint64_t iova, bool 
 	ioh_model_event(m, &ev);
 	if (!(d->gsts & IOH_VTD_GCMD_TE)) {
 		m->sum.translations++;
+		m->last_hpa = iova; /* translation off: the address goes out untranslated */
 		return;
 	}
 	pa = context_addr(d, a, iova, write);
@@ -757,15 +760,10 @@ IOH_EXPORT unsigned ioh_model_dma(ioh_model *m, unsigned dev, uint64_t iova, boo
 	m->scn.fetch_order = IOH_FETCH_ATOMIC;
 	dma_start(m, a, iova, write);
 	m->scn.fetch_order = o;
-	if (a->rep.faults != faults) {
-		const struct ioh_event *ev = ioh_event_log_get(m->log, m->log->n - 1);
-		return ev && (ev->kind == IOH_EV_FAULT || ev->kind == IOH_EV_FAULT_LOST) ? ev->reason
-											 : 0xff;
-	}
-	if (hpa && m->sum.translations != tr) {
-		const struct ioh_event *ev = ioh_event_log_get(m->log, m->log->n - 1);
-		*hpa = ev && ev->kind == IOH_EV_TRANSLATE ? ev->val[0] : iova;
-	}
+	if (a->rep.faults != faults)
+		return m->last_fault;
+	if (hpa)
+		*hpa = m->sum.translations != tr ? m->last_hpa : iova;
 	return 0;
 }
 
