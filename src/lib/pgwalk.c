@@ -464,7 +464,7 @@ static void normalise(ioh_rangeset *rs)
 {
 	size_t o = 0;
 
-	if (rs->sorted)
+	if (rs->sorted || !rs->n)
 		return;
 	qsort(rs->r, rs->n, sizeof(rs->r[0]), cmp_range);
 	for (size_t i = 0; i < rs->n; i++) {
