@@ -134,6 +134,12 @@ has text-twice "given twice" "$T_DIR/text-twice.err"
 printf 'ff8: 1 2\n' >"$T_DIR/over.txt"
 check text-overflow 1 "$B" decode --table pasid-dir "$T_DIR/over.txt"
 has text-overflow "more than 512 words" "$T_DIR/text-overflow.err"
+check half-bad 1 "$B" decode --table sm-context --half middle "$full"
+has half-bad "--half: 'middle' is not lower or upper" "$T_DIR/half-bad.err"
+check half-no-table 1 "$B" decode --half upper --cap 1
+check half-root 1 "$B" decode --table root --half upper "$full"
+check half-upper 2 in_fix decode --table sm-context --half upper sm-context.txt
+has half-upper "^\[  3\] device 10\.3$"
 check mixed 1 "$B" decode --table root --cap 1 "$full"
 check stray-arg 1 "$B" decode --cap 1 extra
 check example-plus 1 "$B" decode --example --cap 1
