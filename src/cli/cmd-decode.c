@@ -664,7 +664,7 @@ static int parse_text_page(const char *path, const char *b, size_t n, uint64_t *
 	static bool set[PAGE_WORDS];
 	unsigned k = 0, count = 0, line = 1;
 	bool labels = false;
-	char where[64];
+	char where[4200];
 	size_t i = 0;
 
 	memset(set, 0, sizeof(set));
