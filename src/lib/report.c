@@ -222,7 +222,9 @@ IOH_EXPORT void ioh_report_finish(ioh_report *r)
 {
 	for (size_t i = 0; i < r->ndev; i++)
 		judge(&r->dev[i]);
-	qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
+	/* qsort's base must not be NULL, even for zero elements: an empty report has none. */
+	if (r->ndev > 1)
+		qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
 	r->finished = true;
 }
 
