@@ -222,8 +222,7 @@ IOH_EXPORT void ioh_report_finish(ioh_report *r)
 {
 	for (size_t i = 0; i < r->ndev; i++)
 		judge(&r->dev[i]);
-	/* qsort's base must not be NULL, even for zero elements: an empty report has none. */
-	if (r->ndev > 1)
+	if (r->ndev)
 		qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
 	r->finished = true;
 }

@@ -391,6 +391,19 @@ static void walk_pasids(struct walker *w)
 
 /* ---- devices ---- */
 
+/* P set but the fields the PGTT needs are reserved or zero. */
+static bool pasid_torn(const struct ioh_vtd_pasid *e)
+{
+	bool sl = e->pgtt == IOH_VTD_PGTT_SL_ONLY || e->pgtt == IOH_VTD_PGTT_NESTED;
+	bool fl = e->pgtt == IOH_VTD_PGTT_FL_ONLY || e->pgtt == IOH_VTD_PGTT_NESTED;
+
+	if (!e->p)
+		return false;
+	if (e->pgtt < IOH_VTD_PGTT_FL_ONLY || e->pgtt > IOH_VTD_PGTT_PT)
+		return true;
+	return (sl && (!ioh_vtd_aw_levels(e->aw) || !e->slptptr)) || (fl && !e->flptptr);
+}
+
 static void legacy_device(struct walker *w)
 {
 	struct ioh_walk_device *d = &w->dev;
@@ -428,6 +441,8 @@ static void sm_device(struct walker *w)
 	if (d->rid_pasid_index < 0)
 		return;
 	rp = &w->pasids[d->rid_pasid_index];
+	/* A PASID entry is eight qwords written one by one: it tears the same way. */
+	d->torn |= pasid_torn(&rp->e);
 	d->did = rp->e.did;
 	d->aw = rp->e.aw;
 	d->tt = rp->e.pgtt;

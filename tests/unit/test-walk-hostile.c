@@ -159,6 +159,28 @@ TEST(walk_hostile_sm_entries)
 	CHECK_EQ(x->d.npasids, 1);
 	CHECK_PROBLEM(&x->p[0].problems, "pgtt", "reserved");
 	CHECK_PROBLEM(&x->p[0].problems, "rsvd_q3", "reserved");
+	CHECK(x->d.torn); /* reserved PGTT in the RID_PASID entry */
+	CHECK(!wu_dev(w, 0, 0x00)->d.torn);
+	wu_free(w);
+}
+
+/* The budget running out inside a device's PASID walk: the device still arrives, marked. */
+TEST(walk_budget_inside_pasid_walk)
+{
+	struct wu *w = wu_load("sm-basic.txt", 0x10000, IOH_VTD_SCALABLE);
+	const struct wu_dev *x;
+
+	/* root, LCTP, UCTP, RID_PASID's directory entry and PASID entry; not the directory */
+	w->cfg.max_reads = 5;
+	CHECK_EQ(wu_run(w), IOH_ERR_LIMIT);
+	CHECK_EQ(w->ndev, 1);
+	x = wu_dev(w, 0, 0x10);
+	CHECK(x);
+	CHECK_EQ(x->d.rid_pasid_index, 0);
+	CHECK_EQ(x->d.did, 5);
+	CHECK_EQ(x->d.npasids, 1); /* PASID 1 was not reached */
+	CHECK_PROBLEM(&x->d.problems, "walk", "read budget exhausted");
+	CHECK_EQ(w->st.reads, 5);
 	wu_free(w);
 }
 
