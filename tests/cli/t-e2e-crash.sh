@@ -103,7 +103,7 @@ if [ $((spent * 2)) -gt "$budget" ]; then
 	echo "t-e2e-crash: scalable cycle skipped: the legacy one took ${spent}s of a ${budget}s budget (IOH_E2E_BUDGET)" >&2
 	done_suite
 fi
-cycle scalable --mode scalable --inflight --inflight-rate 5
+cycle scalable --mode scalable --inflight
 verify scalable scalable
 # In-flight DMA: the e1000e, with no driver in the capture kernel, kept writing
 # received frames (through its copied context entry: no faults) after the
