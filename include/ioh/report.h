@@ -104,6 +104,22 @@ void ioh_report_add_suppressed(ioh_report *r, unsigned n); /* "callbacks suppres
 /* Something the report could not do (a page not watched, a source unreadable). */
 void ioh_report_note(ioh_report *r, const char *fmt, ...) IOH_PRINTF(2, 3);
 
+/* ---- builders: translate each part's results into facts ---- */
+
+typedef struct ioh_scan ioh_scan;
+typedef struct ioh_klog ioh_klog;
+struct ioh_sysfs;
+struct ioh_fp_change;
+
+/* The crashed kernel's tables: units, and every present context entry as a mapped device. */
+void ioh_report_add_scan(ioh_report *r, const ioh_scan *scan);
+/* The capture kernel's log: copy outcome per unit, faults and driver probes per device. */
+void ioh_report_add_klog(ioh_report *r, const ioh_klog *k);
+/* Live sysfs of the capture kernel: bus master and bound driver per PCI function. */
+void ioh_report_add_sysfs(ioh_report *r, const struct ioh_sysfs *s);
+/* A fingerprint comparison: pages of old memory each device's domain wrote. */
+void ioh_report_add_changes(ioh_report *r, const struct ioh_fp_change *c, size_t n);
+
 /* Derives verdicts and sorts devices worst first. Call once, before writing. */
 void ioh_report_finish(ioh_report *r);
 

@@ -92,7 +92,8 @@ struct ioh_walk_device {
 	uint64_t addr;	       /* context entry address */
 	uint64_t raw[4];       /* legacy: raw[0..1]; scalable: raw[0..3] */
 	bool present;	       /* P; false only with IOH_WALK_NONPRESENT */
-	bool torn;	       /* P set but AW reserved or table address 0: a torn write */
+	bool torn;	       /* P set but AW reserved or table address 0 (context entry, or
+				  scalable RID_PASID entry; also PGTT reserved): a torn write */
 	struct ioh_vtd_context ctx;   /* legacy */
 	struct ioh_vtd_sm_context sm; /* scalable */
 

@@ -222,7 +222,8 @@ IOH_EXPORT void ioh_report_finish(ioh_report *r)
 {
 	for (size_t i = 0; i < r->ndev; i++)
 		judge(&r->dev[i]);
-	qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
+	if (r->ndev)
+		qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
 	r->finished = true;
 }
 

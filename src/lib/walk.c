@@ -191,7 +191,11 @@ static void check_table_ptr(struct walker *w, unsigned half, uint64_t addr)
 	int rc;
 
 	w->ctx_ok[half] = 0;
-	if (!addr || (addr & ~ioh_vtd_haw_mask(w->haw)))
+	if (!addr) {
+		ioh_problems_add(&w->bus.problems, field, "present root entry points to page 0");
+		return;
+	}
+	if (addr & ~ioh_vtd_haw_mask(w->haw))
 		return;
 	if (addr == w->root) {
 		ioh_problems_add(&w->bus.problems, field,
@@ -391,6 +395,19 @@ static void walk_pasids(struct walker *w)
 
 /* ---- devices ---- */
 
+/* P set but the fields the PGTT needs are reserved or zero. */
+static bool pasid_torn(const struct ioh_vtd_pasid *e)
+{
+	bool sl = e->pgtt == IOH_VTD_PGTT_SL_ONLY || e->pgtt == IOH_VTD_PGTT_NESTED;
+	bool fl = e->pgtt == IOH_VTD_PGTT_FL_ONLY || e->pgtt == IOH_VTD_PGTT_NESTED;
+
+	if (!e->p)
+		return false;
+	if (e->pgtt < IOH_VTD_PGTT_FL_ONLY || e->pgtt > IOH_VTD_PGTT_PT)
+		return true;
+	return (sl && (!ioh_vtd_aw_levels(e->aw) || !e->slptptr)) || (fl && !e->flptptr);
+}
+
 static void legacy_device(struct walker *w)
 {
 	struct ioh_walk_device *d = &w->dev;
@@ -428,6 +445,8 @@ static void sm_device(struct walker *w)
 	if (d->rid_pasid_index < 0)
 		return;
 	rp = &w->pasids[d->rid_pasid_index];
+	/* A PASID entry is eight qwords written one by one: it tears the same way. */
+	d->torn |= pasid_torn(&rp->e);
 	d->did = rp->e.did;
 	d->aw = rp->e.aw;
 	d->tt = rp->e.pgtt;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Verdict rules and the writers of the report model. */
+#include <ioh/evidence.h>
 #include <ioh/report.h>
 
 #include "harness.h"
@@ -113,5 +114,61 @@ TEST(report_json_schema_fields)
 	CHECK_CONTAINS(json, "dmesg \\\"quoted\\\".txt");
 	CHECK_CONTAINS(json, "\"mapped\": null");
 	free(json);
+	ioh_report_free(r);
+}
+
+/* The real legacy capture: tables copied, no DMA faults, every device quiet in the log. */
+TEST(report_from_real_capture_log)
+{
+	ioh_klog *k = ioh_klog_new(NULL);
+	ioh_report *r = ioh_report_new();
+	const struct ioh_report_unit *u;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s", ioh_test_src("../shared/samples/legacy-virtio/capture-console.log"));
+	CHECK(k && r);
+	CHECK_EQ(ioh_klog_read_path(k, path), IOH_OK);
+	ioh_report_add_klog(r, k);
+	ioh_report_finish(r);
+	CHECK(ioh_report_nunits(r) >= 1);
+	u = ioh_report_get_unit(r, 0);
+	CHECK_STREQ(u->name, "dmar0");
+	CHECK_EQ(u->copied, IOH_YES);
+	CHECK(!ioh_report_has_problem(r));
+	ioh_klog_free(k);
+	ioh_report_free(r);
+}
+
+/* Faults after the copy and before the driver's probe are in-flight DMA; after it, not. */
+TEST(report_klog_fault_ordering)
+{
+	static const char log[] =
+		"[    0.500000] DMAR: Translation already enabled - trying to copy translation structures\n"
+		"[    0.510000] DMAR: Copied translation tables from previous kernel for dmar0\n"
+		"[    0.600000] DMAR: DRHD: handling fault status reg 2\n"
+		"[    0.600001] DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set\n"
+		"[    1.000000] e1000e 0000:00:02.0: enabling device (0000 -> 0002)\n"
+		"[    1.200000] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x2000 [fault reason 0x06] PTE Read access is not set\n"
+		"[    1.100000] ahci 0000:00:1f.2: version 3.0\n";
+	ioh_klog *k = ioh_klog_new(NULL);
+	ioh_report *r = ioh_report_new();
+	struct ioh_bdf nic = { 0, 0, 0x10 };
+	const struct ioh_report_device *d = NULL;
+
+	ioh_klog_begin(k, "inline");
+	ioh_klog_feed(k, log, sizeof(log) - 1);
+	ioh_klog_end(k);
+	ioh_report_add_klog(r, k);
+	ioh_report_finish(r);
+	for (size_t i = 0; i < ioh_report_ndevices(r); i++)
+		if (ioh_report_get_device(r, i)->bdf.devfn == nic.devfn)
+			d = ioh_report_get_device(r, i);
+	CHECK(d);
+	CHECK_EQ(d->verdict, IOH_VERDICT_IN_FLIGHT);
+	CHECK_EQ(d->dma_faults_before_probe, 1);
+	CHECK_EQ(d->reasons[0], 5);
+	CHECK_STREQ(d->driver, "e1000e");
+	CHECK(ioh_report_has_problem(r));
+	ioh_klog_free(k);
 	ioh_report_free(r);
 }
