@@ -203,11 +203,12 @@ IOH_EXPORT unsigned ioh_vtd_context_validate(const uint64_t q[2], unsigned haw,
 		ioh_problems_add(pr, "tt", "translation type 3 is reserved");
 		n++;
 	}
+	/* Pass-through entries carry the largest AGAW too; QEMU checks AW before TT. */
+	if (!ioh_vtd_aw_levels(c.aw)) {
+		ioh_problems_add(pr, "aw", "address width %u is reserved", c.aw);
+		n++;
+	}
 	if (c.tt != IOH_VTD_TT_PASS_THROUGH) {
-		if (!ioh_vtd_aw_levels(c.aw)) {
-			ioh_problems_add(pr, "aw", "address width %u is reserved", c.aw);
-			n++;
-		}
 		if (!c.slptptr) {
 			ioh_problems_add(pr, "slptptr", "present entry points to page 0");
 			n++;

@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Kernel-log line parsing: the log-format prefix (dmesg, kmsg, syslog,
+ * journalctl), then the VT-d message forms of every kernel era since 3.x
+ * (docs/logs.md lists them with examples). Pure functions over one line.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "klog-priv.h"
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *skip_sp(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex number, "0x" optional, at most 16 digits. Returns the end or NULL. */
+static const char *parse_hex(const char *p, uint64_t *out)
+{
+	uint64_t v = 0;
+	int n = 0, d;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexval(p[2]) >= 0)
+		p += 2;
+	while ((d = hexval(*p)) >= 0) {
+		if (++n > 16)
+			return NULL;
+		v = v << 4 | (uint64_t)d;
+		p++;
+	}
+	if (!n)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+static const char *parse_dec(const char *p, uint64_t *out)
+{
+	uint64_t v = 0;
+	int n = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		if (++n > 19)
+			return NULL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	if (!n)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* sanitising                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Length of a valid UTF-8 sequence at s, 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	unsigned v = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void klog_sanitize(char *dst, size_t dstsz, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (!dstsz)
+		return;
+	while (*s && o + 1 < dstsz) {
+		size_t n = utf8_len(s);
+
+		if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
+			dst[o++] = *s == '\t' ? ' ' : '?';
+			s++;
+		} else if (n == 0) {
+			dst[o++] = '?';
+			s++;
+		} else {
+			if (o + n >= dstsz)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* log-format prefixes                                                 */
+/* ------------------------------------------------------------------ */
+
+static const char *const month_or_day[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+					    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+
+static bool is_date_word(const char *p)
+{
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(month_or_day); i++)
+		if (!strncmp(p, month_or_day[i], 3) && p[3] == ' ')
+			return true;
+	return false;
+}
+
+static void set_stamp(struct klog_line *out, const char *s, size_t n)
+{
+	char tmp[IOH_KLOG_STAMP_MAX];
+
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	klog_sanitize(out->stamp, sizeof(out->stamp), tmp);
+}
+
+static void set_usec(struct klog_line *out, uint64_t usec)
+{
+	out->has_usec = true;
+	out->usec = usec;
+	snprintf(out->stamp, sizeof(out->stamp), "%llu.%06llu",
+		 (unsigned long long)(usec / 1000000), (unsigned long long)(usec % 1000000));
+}
+
+/* /dev/kmsg: "prio,seq,usec,flags[,more];message" */
+static const char *kmsg_prefix(const char *p, struct klog_line *out)
+{
+	uint64_t prio, seq, usec;
+	const char *q = parse_dec(p, &prio);
+
+	if (!q || *q != ',' || !(q = parse_dec(q + 1, &seq)) || *q != ',' ||
+	    !(q = parse_dec(q + 1, &usec)) || *q != ',')
+		return NULL;
+	for (int i = 0; i < 32 && *q && *q != ' '; i++, q++)
+		if (*q == ';') {
+			set_usec(out, usec);
+			out->form = IOH_KLOG_FORM_KMSG;
+			return q + 1;
+		}
+	return NULL;
+}
+
+/* "kern  :info  : " from dmesg -x */
+static const char *facility_prefix(const char *p)
+{
+	static const char *const fac[] = { "kern", "user", "mail", "daemon", "auth", "syslog",
+					   "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+					   "local0", "local1", "local2", "local3", "local4",
+					   "local5", "local6", "local7" };
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(fac); i++) {
+		size_t n = strlen(fac[i]);
+
+		if (strncmp(p, fac[i], n))
+			continue;
+		const char *q = skip_sp(p + n);
+		if (*q != ':')
+			return NULL;
+		q = skip_sp(q + 1);
+		/* the level word, then ':' */
+		while (islower((unsigned char)*q))
+			q++;
+		q = skip_sp(q);
+		if (*q != ':')
+			return NULL;
+		return skip_sp(q + 1);
+	}
+	return NULL;
+}
+
+/*
+ * Syslog and journalctl: date words, then host, then "ident:" — the first
+ * token ending in ':' within the first tokens. Returns the message start.
+ */
+static const char *syslog_prefix(const char *p, struct klog_line *out)
+{
+	bool iso = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+		   isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) && p[4] == '-';
+	const char *tok[10];
+	size_t len[10];
+	int n = 0;
+	const char *q = p;
+
+	if (!iso && !is_date_word(p))
+		return NULL;
+	while (n < 10 && *q && q - p < 160) {
+		q = skip_sp(q);
+		tok[n] = q;
+		while (*q && *q != ' ')
+			q++;
+		len[n] = (size_t)(q - tok[n]);
+		if (len[n] > 1 && tok[n][len[n] - 1] == ':' && n >= 2) {
+			const char *ident = tok[n];
+			size_t il = len[n] - 1;
+			const char *br = memchr(ident, '[', il);
+
+			if (br)
+				il = (size_t)(br - ident);
+			out->non_kernel = !(il == 6 && !strncmp(ident, "kernel", 6));
+			set_stamp(out, p, (size_t)(tok[n - 1] - p));
+			while (out->stamp[0] && out->stamp[strlen(out->stamp) - 1] == ' ')
+				out->stamp[strlen(out->stamp) - 1] = '\0';
+			out->form = IOH_KLOG_FORM_SYSLOG;
+			return skip_sp(q);
+		}
+		n++;
+	}
+	return NULL;
+}
+
+/* "[  123.456789]" or dmesg -T "[Fri Apr  7 00:04:33 2023]". */
+static const char *time_prefix(const char *p, struct klog_line *out)
+{
+	const char *q = skip_sp(p + 1);
+	uint64_t sec, frac = 0;
+	const char *e = parse_dec(q, &sec);
+
+	if (e && *e == '.') {
+		const char *f = e + 1;
+		int digits = 0;
+
+		while (isdigit((unsigned char)*f) && digits < 9) {
+			frac = frac * 10 + (uint64_t)(*f - '0');
+			f++;
+			digits++;
+		}
+		if (*f != ']' || !digits || sec > UINT64_MAX / 2000000)
+			return NULL;
+		for (; digits < 6; digits++)
+			frac *= 10;
+		for (; digits > 6; digits--)
+			frac /= 10;
+		set_usec(out, sec * 1000000 + frac);
+		if (out->form != IOH_KLOG_FORM_KMSG)
+			out->form = IOH_KLOG_FORM_DMESG;
+		return f + 1;
+	}
+	if (is_date_word(q)) {
+		const char *c = memchr(q, ']', 40);
+
+		if (c && (size_t)(c - q) < strnlen(q, 40)) {
+			if (!out->has_usec)
+				set_stamp(out, q, (size_t)(c - q));
+			if (out->form == IOH_KLOG_FORM_PLAIN)
+				out->form = IOH_KLOG_FORM_DMESG;
+			return c + 1;
+		}
+	}
+	return NULL;
+}
+
+void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
+{
+	const char *p = buf, *q;
+
+	memset(out, 0, sizeof(*out));
+	out->form = IOH_KLOG_FORM_PLAIN;
+	/* mail quoting */
+	while (*p == '>') {
+		p++;
+		if (*p == ' ')
+			p++;
+	}
+	if (kmsg_mode && *p == ' ') {
+		out->kmsg_dict = true;
+		out->has_prefix = true;
+		out->msg = p;
+		return;
+	}
+	if (p[0] == '-' && p[1] == '-' && p[2] == ' ') {
+		out->has_prefix = true;
+		if (starts(p + 3, "Boot ") || starts(p + 3, "Reboot"))
+			out->journal_boot = true;
+		else
+			out->journal_meta = true;
+		out->msg = p;
+		return;
+	}
+	p = skip_sp(p);
+	if (*p == '#') { /* comments and shell prompts are never kernel records */
+		out->journal_meta = true;
+		out->msg = p;
+		return;
+	}
+	if (isdigit((unsigned char)*p) && (q = kmsg_prefix(p, out)))
+		p = q;
+	if (*p == '<' && isdigit((unsigned char)p[1])) {
+		q = p + 1;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == '>')
+			p = q + 1;
+	}
+	if ((q = facility_prefix(p)))
+		p = q;
+	if (out->form == IOH_KLOG_FORM_PLAIN && (q = syslog_prefix(p, out)))
+		p = q;
+	if (*p == '[' && (q = time_prefix(p, out))) {
+		p = q;
+		/* CONFIG_PRINTK_CALLER: "[    T1]" / "[  C0]" */
+		q = skip_sp(p);
+		if (*q == '[') {
+			const char *r = skip_sp(q + 1);
+
+			if ((*r == 'T' || *r == 'C') && isdigit((unsigned char)r[1])) {
+				r++;
+				while (isdigit((unsigned char)*r))
+					r++;
+				if (*r == ']')
+					p = r + 1;
+			}
+		}
+	}
+	p = skip_sp(p);
+	/* journalctl -o short-monotonic: "[  1.2] host kernel: msg"; or "kernel: msg" */
+	if (out->form == IOH_KLOG_FORM_DMESG || out->form == IOH_KLOG_FORM_KMSG) {
+		if (starts(p, "kernel: ")) {
+			p += 8;
+		} else {
+			const char *sp = strchr(p, ' ');
+
+			if (sp && sp - p < 64 && starts(sp, " kernel: "))
+				p = sp + 9;
+		}
+	}
+	out->has_prefix = out->form != IOH_KLOG_FORM_PLAIN;
+	out->msg = skip_sp(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* prefilter                                                           */
+/* ------------------------------------------------------------------ */
+
+bool klog_maybe_interesting(const char *p, size_t n)
+{
+	/* first bytes of "DMAR", "DRHD", "dmar", "INTR", "Linux", ":dd.f" */
+	static const unsigned char trig[256] = { ['D'] = 1, ['d'] = 1, ['I'] = 1, ['L'] = 1,
+						  [':'] = 1 };
+	const unsigned char *s = (const unsigned char *)p;
+
+	if (n >= 3 && s[0] == '-' && s[1] == '-' && s[2] == ' ')
+		return true;
+	for (size_t i = 0; i + 4 < n; i++) {
+		if (!trig[s[i]])
+			continue;
+		const unsigned char *c = s + i;
+		switch (*c) {
+		case 'D':
+			if ((c[1] == 'M' && c[2] == 'A' && c[3] == 'R') ||
+			    (c[1] == 'R' && c[2] == 'H' && c[3] == 'D'))
+				return true;
+			break;
+		case 'd':
+			if (c[1] == 'm' && c[2] == 'a' && c[3] == 'r')
+				return true;
+			break;
+		case 'I':
+			if (c[1] == 'N' && c[2] == 'T' && c[3] == 'R')
+				return true;
+			break;
+		case 'L':
+			if (c[1] == 'i' && c[2] == 'n' && c[3] == 'u' && c[4] == 'x')
+				return true;
+			break;
+		case ':':
+			/* ":dd.f" of a PCI address */
+			if (isxdigit(c[1]) && isxdigit(c[2]) && c[3] == '.' &&
+			    c[4] >= '0' && c[4] <= '7')
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* DMAR fault records                                                  */
+/* ------------------------------------------------------------------ */
+
+/* pr_fmt prefixes across eras: "DMAR: ", "dmar: ", "DMAR:", "DMAR-IR: ", "INTR-REMAP:" */
+static const char *skip_dmar_prefixes(const char *m)
+{
+	for (;;) {
+		if (starts(m, "DMAR-IR:"))
+			m = skip_sp(m + 8);
+		else if (starts(m, "DMAR:") || starts(m, "dmar:"))
+			m = skip_sp(m + 5);
+		else if (starts(m, "INTR-REMAP:"))
+			m = skip_sp(m + 11);
+		else
+			return m;
+	}
+}
+
+/* "[fault reason 0x06] text" or "[fault reason 06] text" (decimal). */
+static const char *parse_reason(const char *p, struct ioh_klog_event *ev)
+{
+	uint64_t v;
+	const char *q;
+
+	if (!starts(p, "[fault reason "))
+		return NULL;
+	p += 14;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		q = parse_hex(p, &v);
+		ev->reason_decimal = false;
+	} else {
+		q = parse_dec(p, &v);
+		ev->reason_decimal = true;
+	}
+	if (!q || *q != ']' || v > 0xff)
+		return NULL;
+	ev->reason = (int)v;
+	return skip_sp(q + 1);
+}
+
+/* "[bb:dd.f]", "[0xbb:0xdd.f]", "[ssss:bb:dd.f]", and old IR's "[[bb:dd.f]". */
+static const char *parse_req_bdf(const char *p, struct ioh_bdf *bdf)
+{
+	uint64_t a, b, c, fn, seg = 0, bus, dev;
+
+	if (*p != '[')
+		return NULL;
+	if (*++p == '[')
+		p++;
+	if (!(p = parse_hex(p, &a)) || *p != ':' || !(p = parse_hex(p + 1, &b)))
+		return NULL;
+	if (*p == ':') {
+		if (!(p = parse_hex(p + 1, &c)))
+			return NULL;
+		seg = a, bus = b, dev = c;
+	} else {
+		bus = a, dev = b;
+	}
+	if (*p != '.' || !(p = parse_dec(p + 1, &fn)) || *p != ']')
+		return NULL;
+	if (seg > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return NULL;
+	bdf->seg = (uint16_t)seg;
+	bdf->bus = (uint8_t)bus;
+	bdf->devfn = (uint8_t)(dev << 3 | fn);
+	return p + 1;
+}
+
+/* The bracket before "Request device": "DMA Read", "DMA Write PASID 0x2", "INTR-REMAP". */
+static bool parse_type(const char *t, size_t n, struct ioh_klog_event *ev)
+{
+	char buf[48];
+	const char *p;
+	uint64_t v;
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "INTR-REMAP")) {
+		ev->kind = IOH_KLOG_IR_FAULT;
+		return true;
+	}
+	if (!starts(buf, "DMA "))
+		return false;
+	ev->kind = IOH_KLOG_DMA_FAULT;
+	p = buf + 4;
+	if (starts(p, "Read"))
+		ev->access = IOH_KLOG_ACCESS_READ, p += 4;
+	else if (starts(p, "Write"))
+		ev->access = IOH_KLOG_ACCESS_WRITE, p += 5;
+	else {
+		ev->access = IOH_KLOG_ACCESS_OTHER;
+		while (isalpha((unsigned char)*p))
+			p++;
+	}
+	if (!*p)
+		return true;
+	if (!strcmp(p, " NO_PASID"))
+		return true;
+	if (starts(p, " PASID ") && (p = parse_hex(p + 7, &v)) && !*p && v <= 0xfffff) {
+		ev->has_pasid = true;
+		ev->pasid = (uint32_t)v;
+		return true;
+	}
+	return false;
+}
+
+enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev)
+{
+	const char *rd = strstr(msg, "Request device [");
+	const char *p, *q;
+	uint64_t v;
+
+	if (!rd) {
+		p = skip_dmar_prefixes(msg);
+		if (starts(p, "[fault reason ")) {
+			q = parse_reason(p, ev);
+			if (!q)
+				return KLOG_PARTIAL;
+			klog_sanitize(ev->text, sizeof(ev->text), q);
+			return KLOG_FAULT_TAIL;
+		}
+		if (starts(p, "[DMA ") || starts(p, "[INTR-REMAP") ||
+		    (starts(msg, "INTR-REMAP:") && starts(p, "Request")))
+			return KLOG_PARTIAL;
+		return KLOG_NONE;
+	}
+	/* the access-type bracket right before "Request device" */
+	q = rd;
+	while (q > msg && q[-1] == ' ')
+		q--;
+	if (q > msg && q[-1] == ']') {
+		const char *open = q - 1;
+
+		while (open > msg && *open != '[' && q - open < 48)
+			open--;
+		if (*open != '[' || !parse_type(open + 1, (size_t)(q - 1 - open - 1), ev))
+			return KLOG_PARTIAL;
+	} else if (strstr(msg, "INTR-REMAP") && strstr(msg, "INTR-REMAP") < rd) {
+		ev->kind = IOH_KLOG_IR_FAULT; /* before 4.7: "INTR-REMAP: Request device [[..]" */
+	} else {
+		return KLOG_PARTIAL;
+	}
+	p = parse_req_bdf(rd + 15, &ev->bdf);
+	if (!p)
+		return KLOG_PARTIAL;
+	ev->has_bdf = true;
+	p = skip_sp(p);
+	if (starts(p, "PASID ")) { /* 5.5 - 5.13: "PASID ffffffff" means none */
+		if (!(p = parse_hex(p + 6, &v)))
+			return KLOG_PARTIAL;
+		if (v != 0xffffffff) {
+			ev->has_pasid = true;
+			ev->pasid = (uint32_t)v;
+		}
+		p = skip_sp(p);
+	}
+	if (ev->kind == IOH_KLOG_IR_FAULT) {
+		if (!starts(p, "fault index "))
+			return KLOG_PARTIAL;
+		p += 12;
+	} else {
+		if (!starts(p, "fault addr "))
+			return KLOG_PARTIAL;
+		p += 11;
+	}
+	if (!(p = parse_hex(p, &ev->addr)))
+		return KLOG_PARTIAL;
+	if (*p && *p != ' ')
+		return KLOG_PARTIAL;
+	p = skip_sp(p);
+	if (!*p) {
+		ev->reason = -1;
+		return KLOG_FAULT_HEAD;
+	}
+	if (!(q = parse_reason(p, ev)))
+		return KLOG_PARTIAL;
+	klog_sanitize(ev->text, sizeof(ev->text), q);
+	return KLOG_EVENT;
+}
+
+/* ------------------------------------------------------------------ */
+/* other messages                                                      */
+/* ------------------------------------------------------------------ */
+
+/* A unit name such as "dmar0" at p, up to a space or the end. */
+static bool take_unit(const char *p, char unit[16])
+{
+	size_t n = 0;
+
+	while (p[n] && p[n] != ' ' && p[n] != ':' && n < 15) {
+		if (!isalnum((unsigned char)p[n]) && p[n] != '_' && p[n] != '-')
+			return false;
+		n++;
+	}
+	if (!n || (p[n] && p[n] != ' ' && p[n] != ':'))
+		return false;
+	memcpy(unit, p, n);
+	unit[n] = '\0';
+	return true;
+}
+
+/* "<text>%s<tail>" with %s a unit name: fills unit. */
+static bool unit_after(const char *m, const char *lead, const char *tail, char unit[16])
+{
+	const char *p = strstr(m, lead);
+
+	if (!p || !take_unit(p + strlen(lead), unit))
+		return false;
+	return !tail || starts(p + strlen(lead) + strlen(unit), tail);
+}
+
+static bool parse_bdf_at(const char *p, struct ioh_bdf *bdf, const char **end)
+{
+	char tmp[IOH_BDF_STRLEN];
+
+	if (strnlen(p, 12) < 12)
+		return false;
+	memcpy(tmp, p, 12);
+	tmp[12] = '\0';
+	if (ioh_bdf_parse(tmp, bdf))
+		return false;
+	if (p[12] && p[12] != ':' && p[12] != ' ')
+		return false;
+	*end = p + 12;
+	return true;
+}
+
+static enum klog_class parse_pci_line(const char *m, struct ioh_klog_event *ev)
+{
+	size_t n = 0;
+	const char *p, *e;
+	uint64_t v;
+
+	/* "iommu: Adding device 0000:00:02.0 to group 0" (before 4.14) */
+	if (starts(m, "iommu: Adding device ")) {
+		if (parse_bdf_at(m + 21, &ev->bdf, &e) && starts(e, " to group ") &&
+		    parse_dec(e + 10, &v) && v <= INT32_MAX) {
+			ev->kind = IOH_KLOG_IOMMU_GROUP;
+			ev->has_bdf = true;
+			ev->value = v;
+			return KLOG_EVENT;
+		}
+		return KLOG_NONE;
+	}
+	while (m[n] && (isalnum((unsigned char)m[n]) || m[n] == '_' || m[n] == '-' || m[n] == '.'))
+		n++;
+	if (!n || n >= sizeof(ev->driver) || m[n] != ' ')
+		return KLOG_NONE;
+	p = m + n + 1;
+	if (!parse_bdf_at(p, &ev->bdf, &e)) {
+		/* "nvme nvme0: pci function 0000:02:00.0" */
+		const char *pf = strstr(p, ": pci function ");
+
+		if (!pf || pf - p > 24 || memchr(p, ' ', (size_t)(pf - p)) ||
+		    !parse_bdf_at(pf + 15, &ev->bdf, &e))
+			return KLOG_NONE;
+	}
+	ev->has_bdf = true;
+	if (n == 3 && !strncmp(m, "pci", 3)) {
+		const char *g = strstr(e, "Adding to iommu group ");
+
+		if (g && e[0] == ':' && parse_dec(g + 22, &v) && v <= INT32_MAX) {
+			ev->kind = IOH_KLOG_IOMMU_GROUP;
+			ev->value = v;
+			return KLOG_EVENT;
+		}
+		return KLOG_NONE;
+	}
+	if ((n == 7 && !strncmp(m, "pci_bus", 7)) || (n == 3 && !strncmp(m, "PCI", 3)))
+		return KLOG_NONE;
+	memcpy(ev->driver, m, n);
+	ev->driver[n] = '\0';
+	ev->kind = IOH_KLOG_DRIVER_PROBE;
+	return KLOG_EVENT;
+}
+
+static bool dmarish(const char *m)
+{
+	return strstr(m, "DMAR") || strstr(m, "dmar") || strstr(m, "INTR-REMAP") ||
+	       strstr(m, "DRHD");
+}
+
+static bool recordish(const char *m)
+{
+	static const char *const kw[] = { "fault", "Fault", "reason", "Request", "copy", "Copied",
+					  "suppressed", "Translation", "fail", "Fail" };
+
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(kw); i++)
+		if (strstr(m, kw[i]))
+			return true;
+	return false;
+}
+
+enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
+{
+	const char *m, *p;
+	uint64_t v = 0;
+	enum klog_class c;
+
+	ev->reason = -1;
+	if (starts(msg, "Linux version ")) {
+		ev->kind = IOH_KLOG_BOOT;
+		return KLOG_EVENT;
+	}
+	c = klog_parse_fault(msg, ev);
+	if (c != KLOG_NONE)
+		return c;
+	m = skip_dmar_prefixes(msg);
+	if ((p = strstr(m, "handling fault status reg "))) {
+		if (parse_hex(p + 26, &v)) {
+			ev->kind = IOH_KLOG_FAULT_STATUS;
+			ev->value = v;
+			return KLOG_EVENT;
+		}
+		return KLOG_UNCLASSIFIED;
+	}
+	if ((p = strstr(m, " callbacks suppressed"))) {
+		const char *num = p;
+
+		while (num > m && isdigit((unsigned char)num[-1]))
+			num--;
+		if (num == p || num == m || num[-1] != ' ')
+			return dmarish(msg) ? KLOG_UNCLASSIFIED : KLOG_NONE;
+		/* only the DMAR fault handler's ratelimit counts */
+		if (!strstr(msg, "dmar") && !strstr(msg, "DMAR"))
+			return KLOG_NONE;
+		parse_dec(num, &v);
+		ev->kind = IOH_KLOG_SUPPRESSED;
+		ev->value = v;
+		return KLOG_EVENT;
+	}
+	if (strstr(m, "Translation already enabled")) {
+		ev->kind = IOH_KLOG_TRANS_ENABLED;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "Translation was enabled for ", " but we are not in kdump mode",
+		       ev->unit)) {
+		ev->kind = IOH_KLOG_NOT_KDUMP;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "Copied translation tables from previous kernel for ", NULL, ev->unit)) {
+		ev->kind = IOH_KLOG_TABLES_COPIED;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "Failed to copy translation tables from previous kernel for ", NULL,
+		       ev->unit)) {
+		ev->kind = IOH_KLOG_COPY_FAILED;
+		return KLOG_EVENT;
+	}
+	if ((p = strstr(m, ": Failed to copy context table for bus ")) &&
+	    take_unit(m, ev->unit) && parse_dec(p + 39, &v) && v <= 0xff) {
+		ev->kind = IOH_KLOG_CTX_COPY_FAILED;
+		ev->value = v;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "Copied IR table for ", " from previous kernel", ev->unit)) {
+		ev->kind = IOH_KLOG_IR_COPIED;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "Failed to copy IR table for ", " from previous kernel", ev->unit)) {
+		ev->kind = IOH_KLOG_IR_COPY_FAILED;
+		return KLOG_EVENT;
+	}
+	if (unit_after(m, "IRQ remapping was enabled on ", " but we are not in kdump mode",
+		       ev->unit)) {
+		ev->kind = IOH_KLOG_IR_NOT_KDUMP;
+		return KLOG_EVENT;
+	}
+	if (m == msg && (c = parse_pci_line(msg, ev)) != KLOG_NONE)
+		return c;
+	if ((dmarish(msg) && recordish(msg)) || strstr(msg, "fault reason") ||
+	    strstr(msg, "Request device"))
+		return KLOG_UNCLASSIFIED;
+	return KLOG_NONE;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kernel-log reader internals: the line splitter and the message parsers. */
+#ifndef IOH_KLOG_PRIV_H
+#define IOH_KLOG_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ioh/evidence.h>
+
+/* One physical line after its log-format prefix was taken off. */
+struct klog_line {
+	const char *msg; /* NUL-terminated message */
+	enum ioh_klog_form form;
+	bool has_usec;
+	uint64_t usec;
+	char stamp[IOH_KLOG_STAMP_MAX];
+	bool has_prefix;   /* any time or syslog/kmsg prefix: not a wrapped continuation */
+	bool non_kernel;   /* a syslog line of another program */
+	bool kmsg_dict;	   /* a /dev/kmsg " KEY=value" continuation line */
+	bool journal_boot; /* journalctl "-- Boot ... --" / "-- Reboot --" */
+	bool journal_meta; /* other journalctl "-- ... --" lines */
+};
+
+/* Splits the prefix off `buf` (NUL-terminated, writable scratch) into `out`. */
+void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out);
+
+/* What a message says, as far as this reader cares. */
+enum klog_class {
+	KLOG_NONE = 0,	   /* not interesting */
+	KLOG_EVENT,	   /* a complete event in ev */
+	KLOG_FAULT_HEAD,   /* fault record without its "[fault reason]" part yet */
+	KLOG_FAULT_TAIL,   /* only "[fault reason N] ..." (second line of <= v4.6) */
+	KLOG_PARTIAL,	   /* a fault record cut short (mail wrap?) */
+	KLOG_UNCLASSIFIED, /* looks like a DMAR record, matched nothing */
+};
+
+/* Classifies a message; fills the kind-specific fields of ev (not time/line). */
+enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev);
+
+/* Parses only the fault forms (DMA and IR). */
+enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev);
+
+/* True if the raw line could hold anything klog_classify reports. */
+bool klog_maybe_interesting(const char *p, size_t n);
+
+/* Copies text into dst[dstsz], replacing control bytes and invalid UTF-8 with '?'. */
+void klog_sanitize(char *dst, size_t dstsz, const char *src);
+
+#endif

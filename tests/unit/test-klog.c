@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kernel-log reader: message forms by era, log formats, joins, bounds. */
+#include <ioh/evidence.h>
+
+#include "harness.h"
+
+static ioh_klog *feed(const char *text)
+{
+	ioh_klog *k = ioh_klog_new(NULL);
+
+	CHECK(k);
+	CHECK_EQ(ioh_klog_begin(k, "t"), IOH_OK);
+	CHECK_EQ(ioh_klog_feed(k, text, strlen(text)), IOH_OK);
+	CHECK_EQ(ioh_klog_end(k), IOH_OK);
+	return k;
+}
+
+static const struct ioh_klog_event *first(const ioh_klog *k, enum ioh_klog_kind kind)
+{
+	size_t pos = 0;
+
+	return ioh_klog_next(k, kind, &pos);
+}
+
+TEST(klog_reason_decimal_before_5_14)
+{
+	/* v4.7-5.13 print "%02d": "12" is 0x0c, not 0x12 */
+	ioh_klog *k = feed("[ 1.0] DMAR: [DMA Read] Request device [00:02.0] fault addr 6df084000 "
+			   "[fault reason 12] non-zero reserved fields in PTE\n");
+	const struct ioh_klog_event *e = first(k, IOH_KLOG_DMA_FAULT);
+
+	CHECK(e);
+	CHECK_EQ(e->reason, 0x0c);
+	CHECK(e->reason_decimal);
+	CHECK_EQ(e->addr, 0x6df084000ULL);
+	CHECK_EQ(e->access, IOH_KLOG_ACCESS_READ);
+	CHECK_EQ(e->usec, 1000000);
+	CHECK_STREQ(ioh_klog_reason_text(k, 0x0c), "non-zero reserved fields in PTE");
+	ioh_klog_free(k);
+}
+
+TEST(klog_reason_hex_and_pasid)
+{
+	ioh_klog *k = feed("[ 232.023974] DMAR: [DMA Write PASID 0x2] Request device [6a:01.0] fault "
+			   "addr 0x7fe0c9943000 [fault reason 0x3a] SM: x\n"
+			   "[ 232.1] DMAR: [DMA Read] Request device [00:02.0] PASID ffffffff fault "
+			   "addr 0 [fault reason 02] y\n"
+			   "[ 232.2] DMAR: [DMA Read] Request device [00:02.0] PASID 5 fault addr 0 "
+			   "[fault reason 02] y\n");
+	size_t pos = 0;
+	const struct ioh_klog_event *e = ioh_klog_next(k, IOH_KLOG_DMA_FAULT, &pos);
+
+	CHECK(e && e->has_pasid && e->pasid == 2 && e->reason == 0x3a && !e->reason_decimal);
+	CHECK_EQ(e->access, IOH_KLOG_ACCESS_WRITE);
+	CHECK_EQ(e->bdf.bus, 0x6a);
+	CHECK_EQ(e->bdf.devfn, 1 << 3);
+	e = ioh_klog_next(k, IOH_KLOG_DMA_FAULT, &pos);
+	CHECK(e && !e->has_pasid && e->reason == 2);
+	e = ioh_klog_next(k, IOH_KLOG_DMA_FAULT, &pos);
+	CHECK(e && e->has_pasid && e->pasid == 5);
+	ioh_klog_free(k);
+}
+
+TEST(klog_bdf_forms)
+{
+	ioh_klog *k = feed("DMAR: [DMA Read NO_PASID] Request device [0x04:0x00.0] fault addr 0x1 "
+			   "[fault reason 0x06] a\n"
+			   "DMAR: [DMA Read NO_PASID] Request device [0001:80:14.0] fault addr 0x1 "
+			   "[fault reason 0x39] b\n");
+	struct ioh_bdf b = { 0, 4, 0 };
+
+	CHECK_EQ(ioh_klog_device_count(k), 2);
+	CHECK(ioh_klog_device_find(k, b));
+	b = (struct ioh_bdf){ 1, 0x80, 0x14 << 3 };
+	CHECK(ioh_klog_device_find(k, b));
+	CHECK_EQ(ioh_klog_device_find(k, b)->reasons[0x39], 1);
+	/* sorted by segment first */
+	CHECK_EQ(ioh_klog_device_at(k, 1)->bdf.seg, 1);
+	ioh_klog_free(k);
+}
+
+TEST(klog_two_line_form_with_interleaving)
+{
+	/* <= 4.6: the reason comes on the next line; another line may come between */
+	ioh_klog *k = feed("[ 5.1] dmar: DMAR:[DMA Write] Request device [00:02.0] fault addr 1000 \n"
+			   "[ 5.1] dmar: DRHD: handling fault status reg 2\n"
+			   "[ 5.1] DMAR:[fault reason 05] PTE Write access is not set\n");
+	const struct ioh_klog_event *e = first(k, IOH_KLOG_DMA_FAULT);
+
+	CHECK(e && e->reason == 5 && e->line == 1);
+	CHECK_EQ(ioh_klog_summary(k)->unclassified, 0);
+	CHECK_EQ(ioh_klog_summary(k)->fault_status, 1);
+	ioh_klog_free(k);
+}
+
+TEST(klog_head_without_reason_is_counted_not_guessed)
+{
+	ioh_klog *k = feed("[ 5.1] DMAR:[DMA Read] Request device [00:02.0] fault addr 1000\n"
+			   "[ 5.2] a\n[ 5.3] b\n[ 5.4] c\n");
+	const struct ioh_klog_device *d = ioh_klog_device_at(k, 0);
+
+	CHECK(d);
+	CHECK_EQ(d->dma_faults, 1);
+	CHECK_EQ(d->dma_no_reason, 1);
+	ioh_klog_free(k);
+}
+
+TEST(klog_orphan_tail_is_unclassified)
+{
+	ioh_klog *k = feed("[ 5.3] DMAR:[fault reason 05] PTE Write access is not set\n");
+
+	CHECK_EQ(ioh_klog_summary(k)->unclassified, 1);
+	CHECK_EQ(ioh_klog_unclassified_at(k, 0)->line, 1);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 0);
+	ioh_klog_free(k);
+}
+
+TEST(klog_ir_faults_old_and_new)
+{
+	ioh_klog *k = feed("INTR-REMAP: Request device [[f0:1f.0] fault index 21\n"
+			   "INTR-REMAP:[fault reason 34] Detected reserved fields\n"
+			   "DMAR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x21 "
+			   "[fault reason 0x25] Blocked\n");
+	size_t pos = 0;
+	const struct ioh_klog_event *e = ioh_klog_next(k, IOH_KLOG_IR_FAULT, &pos);
+
+	CHECK(e && e->reason == 0x22 && e->addr == 0x21);
+	e = ioh_klog_next(k, IOH_KLOG_IR_FAULT, &pos);
+	CHECK(e && e->reason == 0x25);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 0);
+	CHECK_EQ(ioh_klog_device_at(k, 0)->ir_faults, 2);
+	ioh_klog_free(k);
+}
+
+TEST(klog_copy_position_and_probe)
+{
+	ioh_klog *k = feed("[0.5] DMAR: [DMA Read NO_PASID] Request device [02:00.0] fault addr 0x1 "
+			   "[fault reason 0x02] x\n"
+			   "[1.0] DMAR: Copied translation tables from previous kernel for dmar0\n"
+			   "[1.1] DMAR: [DMA Read NO_PASID] Request device [02:00.0] fault addr 0x2 "
+			   "[fault reason 0x02] x\n"
+			   "[1.2] nvme nvme0: pci function 0000:02:00.0\n"
+			   "[1.3] nvme nvme0: 4/0/0 default/read/poll queues\n"
+			   "[1.4] DMAR: [DMA Read NO_PASID] Request device [02:00.0] fault addr 0x3 "
+			   "[fault reason 0x02] x\n");
+	const struct ioh_klog_device *d = ioh_klog_device_at(k, 0);
+
+	CHECK_EQ(d->faults_before_copy, 1);
+	CHECK_EQ(d->faults_after_copy, 2);
+	CHECK_EQ(d->faults_before_probe, 2);
+	CHECK_EQ(d->faults_after_probe, 1);
+	CHECK(d->probed);
+	CHECK_STREQ(d->driver, "nvme");
+	CHECK_EQ(d->probe_line, 4);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults_after_copy, 2);
+	CHECK_EQ(ioh_klog_unit_count(k), 1);
+	CHECK_EQ(ioh_klog_unit_at(k, 0)->state, IOH_KLOG_COPY_OK);
+	CHECK_STREQ(ioh_klog_unit_at(k, 0)->unit, "dmar0");
+	ioh_klog_free(k);
+}
+
+TEST(klog_replayed_lines_are_duplicates)
+{
+	const char *l = "[    1.224549] DMAR: Copied translation tables from previous kernel for dmar0\n"
+			"[    1.3] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 "
+			"[fault reason 0x06] x\n";
+	char buf[1024];
+	ioh_klog *k;
+
+	snprintf(buf, sizeof(buf), "%s%s", l, l);
+	k = feed(buf);
+	CHECK_EQ(ioh_klog_summary(k)->duplicates, 2);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 1);
+	ioh_klog_free(k);
+	/* without a time, two identical lines are two faults */
+	k = feed("DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 [fault reason 0x06] x\n"
+		 "DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 [fault reason 0x06] x\n");
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 2);
+	ioh_klog_free(k);
+}
+
+TEST(klog_feed_split_anywhere_same_result)
+{
+	const char *text = "[ 1.0] DMAR: Copied translation tables from previous kernel for dmar0\r\n"
+			   "[ 1.1] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 "
+			   "[fault reason 0x06] x\n"
+			   "[ 1.2] dmar_fault: 3 callbacks suppressed\n"
+			   "[ 1.3] ahci 0000:00:02.0: AHCI";
+	size_t n = strlen(text);
+
+	for (size_t step = 1; step < 40; step += 7) {
+		ioh_klog *k = ioh_klog_new(NULL);
+
+		ioh_klog_begin(k, "t");
+		for (size_t i = 0; i < n; i += step)
+			ioh_klog_feed(k, text + i, i + step > n ? n - i : step);
+		ioh_klog_end(k);
+		CHECK_EQ(ioh_klog_summary(k)->dma_faults_after_copy, 1);
+		CHECK_EQ(ioh_klog_summary(k)->suppressed, 3);
+		CHECK_EQ(ioh_klog_device_at(k, 0)->suppressed, 3);
+		CHECK(ioh_klog_device_at(k, 0)->probed);
+		CHECK_EQ(ioh_klog_summary(k)->lines, 4);
+		ioh_klog_free(k);
+	}
+}
+
+TEST(klog_log_formats)
+{
+	static const char *forms[] = {
+		"6,502,1300010,-;DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"Nov 24 18:32:50 host kernel: DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"2026-11-24T18:32:50+0000 host kernel: [  1.3] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"[    1.300010] host kernel: DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"[    1.300010][    T1] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"<3>[    1.300010] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"kern  :err   : [Fri Apr  7 00:04:35 2023] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+		"> [    1.3] DMAR: [DMA Read NO_PASID] Request device [00:1f.2] fault addr 0x1 [fault reason 0x06] x",
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ioh_klog *k = ioh_klog_new(NULL);
+
+		ioh_klog_feed_line(k, forms[i], strlen(forms[i]));
+		ioh_klog_end(k);
+		CHECK_MSG(ioh_klog_summary(k)->dma_faults == 1, "form %zu not read: %s", i, forms[i]);
+		ioh_klog_free(k);
+	}
+}
+
+TEST(klog_non_kernel_syslog_skipped)
+{
+	ioh_klog *k = feed("Nov 24 18:32:49 host systemd[1]: DMAR: [DMA Read NO_PASID] Request device "
+			   "[00:1f.2] fault addr 0x1 [fault reason 0x06] x\n");
+
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 0);
+	CHECK_EQ(ioh_klog_summary(k)->non_kernel, 1);
+	ioh_klog_free(k);
+}
+
+TEST(klog_mail_wrap_joined_only_when_it_parses)
+{
+	ioh_klog *k = feed("> [ 1.3] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr\n"
+			   "> 0x7cd80000 [fault reason 0x01] Present bit in root entry is clear\n"
+			   "> [ 1.4] DMAR: [DMA Read NO_PASID] Request\n"
+			   "> this line does not complete it\n");
+
+	CHECK_EQ(ioh_klog_summary(k)->joined, 1);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, 1);
+	CHECK_EQ(ioh_klog_summary(k)->unclassified, 1);
+	CHECK_EQ(first(k, IOH_KLOG_DMA_FAULT)->addr, 0x7cd80000);
+	ioh_klog_free(k);
+}
+
+TEST(klog_suppressed_other_subsystems_ignored)
+{
+	ioh_klog *k = feed("[1.0] net_ratelimit: 12 callbacks suppressed\n"
+			   "[1.1] dmar_fault: 5 callbacks suppressed\n");
+
+	CHECK_EQ(ioh_klog_summary(k)->suppressed, 5);
+	ioh_klog_free(k);
+}
+
+TEST(klog_boots)
+{
+	ioh_klog *k = feed("[0.0] Linux version 6.1\n"
+			   "[1.0] DMAR: Copied translation tables from previous kernel for dmar0\n"
+			   "[0.0] Linux version 6.1\n"
+			   "[1.1] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 "
+			   "[fault reason 0x06] x\n");
+
+	CHECK_EQ(ioh_klog_summary(k)->boots, 2);
+	/* the copy was in the first boot: this fault is not after it */
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults_after_copy, 0);
+	CHECK_EQ(first(k, IOH_KLOG_DMA_FAULT)->boot, 1);
+	ioh_klog_free(k);
+}
+
+TEST(klog_hostile_bytes_bounded)
+{
+	size_t n = 3 * IOH_KLOG_LINE_MAX + 10;
+	char *big = malloc(n);
+	ioh_klog *k = ioh_klog_new(NULL);
+
+	CHECK(big && k);
+	memset(big, 'D', n);
+	big[5] = '\0';
+	ioh_klog_feed(k, big, n);
+	ioh_klog_feed(k, "\n\xff\xfe DMAR: fault \x01\n", 17);
+	ioh_klog_end(k);
+	CHECK_EQ(ioh_klog_summary(k)->long_lines, 1);
+	CHECK_EQ(ioh_klog_summary(k)->lines, 2);
+	CHECK_EQ(ioh_klog_summary(k)->unclassified, 1);
+	/* stored text is sanitised: no control bytes, valid UTF-8 */
+	for (const char *p = ioh_klog_unclassified_at(k, 0)->text; *p; p++)
+		CHECK((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80);
+	ioh_klog_free(k);
+	free(big);
+}
+
+TEST(klog_events_bounded)
+{
+	ioh_klog *k = ioh_klog_new(NULL);
+	char line[160];
+
+	for (unsigned i = 0; i < IOH_KLOG_EVENTS_MAX + 5; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x%x "
+				 "[fault reason 0x06] x",
+				 i);
+		ioh_klog_feed_line(k, line, (size_t)n);
+	}
+	ioh_klog_end(k);
+	CHECK_EQ(ioh_klog_event_count(k), IOH_KLOG_EVENTS_MAX);
+	CHECK_EQ(ioh_klog_summary(k)->events_dropped, 5);
+	CHECK_EQ(ioh_klog_device_at(k, 0)->dma_faults, IOH_KLOG_EVENTS_MAX + 5);
+	ioh_klog_free(k);
+}
+
+TEST(klog_read_path_errors)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_klog *k = ioh_klog_new(ctx);
+
+	CHECK_EQ(ioh_klog_read_path(k, "/nonexistent/x.log"), IOH_ERR_SYSTEM);
+	CHECK_CONTAINS(ioh_get_err(ctx), "/nonexistent/x.log");
+	CHECK_EQ(ioh_klog_read_path(k, "/"), IOH_ERR_SYSTEM);
+	ioh_klog_free(k);
+	ioh_ctx_free(ctx);
+}
