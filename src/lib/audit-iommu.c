@@ -214,6 +214,7 @@ static void check_config(struct ioh_audit *a)
 
 	a->facts.cfg_iommu_default_on = a->facts.cfg_sm_default_on = -1;
 	read_release(a, rel, sizeof(rel));
+	snprintf(a->facts.release, sizeof(a->facts.release), "%s", rel);
 	if (!*rel) {
 		audit_add(a, IOH_AUDIT_WARNING, "kernel.config",
 			  "the running kernel's release is unknown, so its config cannot be read",
