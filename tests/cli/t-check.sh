@@ -34,6 +34,34 @@ has no-early-hook '^warning +kdump\.hook: the early'
 has stale-initrd '^warning +kdump\.hook: the kdump initrd was built before'
 has stale-initrd-fedora '^warning +kdump\.hook: the kdump initramfs .* was built before'
 
+# every file of a good root replaced, one at a time, by random bytes (with
+# NULs and no newline), by an empty file, and by a directory: check must
+# still finish with 0 or 2, never crash or hang
+if [ -d "$T_DIR/root-good-debian" ]; then
+	bad=
+	n=0
+	rm -rf "$T_DIR/fz"
+	cp -a "$T_DIR/root-good-debian" "$T_DIR/fz"
+	for f in $(cd "$T_DIR/fz" && find . -type f | sort); do
+		mv "$T_DIR/fz/$f" "$T_DIR/fz.keep"
+		for how in random empty dir; do
+			rm -rf "${T_DIR:?}/fz/$f"
+			case $how in
+			random) head -c 4096 /dev/urandom >"$T_DIR/fz/$f" ;;
+			empty) : >"$T_DIR/fz/$f" ;;
+			dir) mkdir -p "$T_DIR/fz/$f" ;;
+			esac
+			timeout 20 "$IOH_BIN" check --root "$T_DIR/fz" >/dev/null 2>"$T_DIR/fz.err"
+			rc=$?
+			n=$((n + 1))
+			[ $rc -eq 0 ] || [ $rc -eq 2 ] || bad="$bad $how:$f(rc=$rc)"
+		done
+		rm -rf "${T_DIR:?}/fz/$f"
+		mv "$T_DIR/fz.keep" "$T_DIR/fz/$f"
+	done
+	if [ -z "$bad" ] && [ $n -gt 30 ]; then pass "corrupt-each-file($n)"; else fail corrupt-each-file "$n runs;$bad"; fi
+fi
+
 # --json: same findings; root path replaced so the file is stable
 if run json-sm 2 "$IOH_BIN" check --json --root "$T_DIR/root-sm-mismatch"; then
 	sed "s|$T_DIR/root-sm-mismatch|ROOT|" "$T_DIR/json-sm.out" >"$T_DIR/json-sm.norm"
