@@ -44,7 +44,7 @@ garbage)
 spew) exec head -c 2000000 /dev/urandom >&2 ;;
 bigfile) exec head -c 20000000 /dev/zero >"$out" ;;
 limits)
-	{ ulimit -v; ulimit -f; ps -o ni= -p $$; } >"$IOH_STUB_DIR/limits.out"
+	{ ulimit -v; ulimit -f; awk '{ print $19 }' /proc/$$/stat; } >"$IOH_STUB_DIR/limits.out"
 	echo "report: limits" >"$out"
 	exit 0 ;;
 esac
@@ -73,7 +73,7 @@ hook() {
 	n=$1 mode=$2
 	shift 2
 	t0=$(date +%s)
-	IOH_ROOT="$R" IOH_STUB_MODE=$mode run "$n" 0 sh "$HOOK" "$@"
+	IOH_ROOT="$R" IOH_STUB_MODE=$mode run "$n" 0 ${HOOK_SH:-sh} "$HOOK" "$@"
 	ELAPSED=$(($(date +%s) - t0))
 }
 
@@ -226,6 +226,34 @@ has adopt-match-b '^B$' "$R/var/crash/202601011301/iommu-handover-report.txt"
 absent adopt-match-old "$R/var/crash/202601011100/iommu-handover-report.txt"
 has adopt-match-a-stays '^A$' "$pd/202601011200/iommu-handover-report.txt"
 has adopt-match-log 'no dump directory for the report staged at 202601011200' "$T_DIR/adopt-match.err"
+
+# ---- busybox ash, as in an initramfs: only the applets it has, no nice ----
+if command -v busybox >/dev/null 2>&1; then
+	BB="$T_DIR/bb"
+	rm -rf "$BB"
+	mkdir -p "$BB"
+	for t in sh setsid nice ionice sleep kill mkdir rm mv ln cat cp date head sed find awk tr; do
+		busybox --list | grep -qx "$t" && ln -s "$(command -v busybox)" "$BB/$t"
+	done
+	for mode in ok hang segv; do
+		MAXS=1
+		root "bb-$mode"
+		MAXS=
+		PATH="$BB" HOOK_SH="$BB/sh" hook "bb-$mode" "$mode" dump "$R/var/crash/bb" && within "bb-$mode" 4
+		no_litter "bb-$mode"
+	done
+	# proof that the busybox PATH was in effect: no nice applet, so nice 0
+	root bb-limits
+	rm -f "$T_DIR/limits.out"
+	PATH="$BB" HOOK_SH="$BB/sh" hook bb-limits limits dump "$R/var/crash/bb"
+	has bb-limits-nice0 '^0$' "$T_DIR/limits.out"
+	has bb-limits-mem '^524288$' "$T_DIR/limits.out"
+	exists bb-ok-report "$T_DIR/bb-ok/var/crash/bb/iommu-handover-report.txt"
+	absent bb-hang-no-report "$T_DIR/bb-hang/var/crash/bb/iommu-handover-report.txt"
+	has bb-segv-log 'died of signal 11' "$T_DIR/bb-segv.err"
+else
+	echo "SKIP $T_SUITE/busybox (busybox not installed)"
+fi
 
 # ---- not a capture boot, disabled, tool missing, broken config ----
 root novmcore
