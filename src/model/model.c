@@ -219,6 +219,8 @@ static void tlb_insert(struct drhd *d, uint16_t did, uint64_t vpn, uint64_t hpa,
 {
 	struct tlb_ent *e = &d->tlb[d->tlb_next];
 
+	if (!d->cfg.iotlb_size)
+		return;
 	d->tlb_next = (d->tlb_next + 1) % d->cfg.iotlb_size;
 	*e = (struct tlb_ent){ true, did, vpn, hpa, perm };
 }

@@ -500,3 +500,35 @@ TEST(model_scalable_scenario_runs_clean_of_tears)
 	ioh_scenario_free(s);
 	ioh_ctx_free(ctx);
 }
+
+/* No caches at all still translates (every request fetches and walks). */
+TEST(model_without_caches)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_model *m = model_from(ctx, ONE_DEV("cc=0 pc=0 iotlb=0", ""));
+
+	CHECK_EQ(ioh_model_dma(m, 0, 0x100000, false, NULL), 0);
+	CHECK_EQ(ioh_model_cc_count(m, 0), 0);
+	CHECK_EQ(ioh_model_iotlb_count(m, 0), 0);
+	take_over(m, true);
+	CHECK_EQ(ioh_model_dma(m, 0, 0x100000, false, NULL), 0x6);
+	ioh_model_free(m);
+	ioh_ctx_free(ctx);
+}
+
+TEST(model_rejects_inconsistent_scenario)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	struct ioh_scenario *s;
+	ioh_model *m;
+
+	CHECK(ioh_scenario_parse(ctx, ONE_DEV("", ""), "t", &s) == IOH_OK);
+	s->devices[0].iommu = 5;
+	CHECK_EQ(ioh_model_new(ctx, s, &m), IOH_ERR_INVALID);
+	CHECK(m == NULL);
+	s->devices[0].iommu = 0;
+	s->iommus[0].cc_size = 1u << 20;
+	CHECK_EQ(ioh_model_new(ctx, s, &m), IOH_ERR_INVALID);
+	ioh_scenario_free(s);
+	ioh_ctx_free(ctx);
+}
