@@ -136,3 +136,5 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+include kexec/qemu/crash.mk
+include tests/fuzz/fuzz.mk

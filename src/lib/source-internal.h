@@ -33,6 +33,11 @@ struct source_ops {
 	/* Reads [phys, phys+len) of any length; the message names the first bad address. */
 	ioh_status (*read_phys)(struct ioh_source *src, uint64_t phys, void *buf, size_t len);
 	void (*close)(struct ioh_source *src);
+	/*
+	 * Optional: false when the page at phys is known not to be in the file
+	 * (a hole or a filtered page), so a streaming scan skips it unread.
+	 */
+	bool (*page_in_file)(struct ioh_source *src, uint64_t phys);
 	/* Writes the format-specific part of the description ("ELF64 x86_64, 3 PT_LOAD"). */
 	void (*describe)(struct ioh_source *src, char *buf, size_t size);
 };

@@ -12,7 +12,12 @@
 
 #include "walk-util.h"
 
-#define SAMPLES "/work/shared/samples"
+static const char *samples_dir(void)
+{
+	const char *d = getenv("IOH_SAMPLES");
+
+	return d ? d : "/work/shared/samples";
+}
 
 static int kd_read(void *data, uint64_t phys, void *buf, size_t len)
 {
@@ -37,7 +42,7 @@ static bool read_truth(const char *sample, struct truth *t)
 	char path[256], line[600];
 	FILE *f;
 
-	snprintf(path, sizeof(path), SAMPLES "/%s/truth.txt", sample);
+	snprintf(path, sizeof(path), "%s/%s/truth.txt", samples_dir(), sample);
 	f = fopen(path, "r");
 	if (!f)
 		return false;
@@ -95,7 +100,7 @@ static void walk_sample(const char *sample)
 	kdump_ctx_t *kd;
 	int fdn;
 
-	snprintf(src, sizeof(src), SAMPLES "/%s/vmcore.kdump.xz", sample);
+	snprintf(src, sizeof(src), "%s/%s/vmcore.kdump.xz", samples_dir(), sample);
 	if (!read_truth(sample, &t) || access(src, R_OK)) {
 		printf("note: %s not available; sample walk skipped\n", sample);
 		return;
