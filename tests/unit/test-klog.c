@@ -282,7 +282,8 @@ TEST(klog_hostile_bytes_bounded)
 
 	CHECK(big && k);
 	memset(big, 'D', n);
-	big[5] = '\0';
+	memcpy(big, "DMAR:", 5);
+	big[7] = '\0';
 	ioh_klog_feed(k, big, n);
 	ioh_klog_feed(k, "\n\xff\xfe DMAR: fault \x01\n", 17);
 	ioh_klog_end(k);
@@ -308,10 +309,13 @@ TEST(klog_events_bounded)
 				 i);
 		ioh_klog_feed_line(k, line, (size_t)n);
 	}
+	/* a storm fills its share; the copy line after it still gets a slot */
+	ioh_klog_feed_line(k, "DMAR: Copied translation tables from previous kernel for dmar0", 62);
 	ioh_klog_end(k);
-	CHECK_EQ(ioh_klog_event_count(k), IOH_KLOG_EVENTS_MAX);
-	CHECK_EQ(ioh_klog_summary(k)->events_dropped, 5);
+	CHECK_EQ(ioh_klog_event_count(k), IOH_KLOG_STORM_EVENTS_MAX + 1);
+	CHECK_EQ(ioh_klog_summary(k)->events_dropped, IOH_KLOG_EVENTS_MAX + 5 - IOH_KLOG_STORM_EVENTS_MAX);
 	CHECK_EQ(ioh_klog_device_at(k, 0)->dma_faults, IOH_KLOG_EVENTS_MAX + 5);
+	CHECK_EQ(ioh_klog_event_at(k, IOH_KLOG_STORM_EVENTS_MAX)->kind, IOH_KLOG_TABLES_COPIED);
 	ioh_klog_free(k);
 }
 
