@@ -113,6 +113,7 @@ struct ioh_klog_device {
 	uint64_t suppressed;	    /* attributed: see docs/logs.md */
 	uint64_t faults_before_copy, faults_after_copy; /* DMA faults vs the boot's first table copy */
 	uint64_t faults_before_probe, faults_after_probe; /* vs its own driver's first line */
+	uint64_t faults_in_window; /* after the copy and before its driver's probe: in flight */
 	/* first and last fault (DMA or IR) */
 	unsigned first_file, last_file;
 	uint64_t first_line, last_line;

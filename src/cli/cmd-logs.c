@@ -104,8 +104,9 @@ static void text_device(const ioh_klog *k, const struct ioh_klog_device *d, FILE
 		d->dma_read, d->dma_write);
 	if (d->dma_other)
 		fprintf(f, ", other %" PRIu64, d->dma_other);
-	fprintf(f, "), after table copy %" PRIu64 ", before driver probe %" PRIu64 "\n",
-		d->faults_after_copy, d->faults_before_probe);
+	fprintf(f, "), after table copy %" PRIu64 ", before driver probe %" PRIu64
+		   ", between the two %" PRIu64 "\n",
+		d->faults_after_copy, d->faults_before_probe, d->faults_in_window);
 	for (unsigned r = 0; r < 256; r++)
 		if (d->reasons[r])
 			fprintf(f, "    reason 0x%02x x%" PRIu64 "  %s\n", r, d->reasons[r],
@@ -280,6 +281,7 @@ static void json_device(struct ioh_json *j, const ioh_klog *k, const struct ioh_
 	ioh_json_ku64(j, "faults_after_copy", d->faults_after_copy);
 	ioh_json_ku64(j, "faults_before_probe", d->faults_before_probe);
 	ioh_json_ku64(j, "faults_after_probe", d->faults_after_probe);
+	ioh_json_ku64(j, "faults_after_copy_before_probe", d->faults_in_window);
 	if (d->dma_faults || d->ir_faults) {
 		json_where(j, k, "first_", d->first_file, d->first_line, d->first_usec,
 			   d->first_stamp);

@@ -360,10 +360,12 @@ static void note_fault(ioh_klog *k, struct ioh_klog_event *ev)
 			d->faults_after_copy++;
 		else
 			d->faults_before_copy++;
-		if (d->probed && d->probe_boot == ev->boot)
+		if (d->probed && d->probe_boot == ev->boot) {
 			d->faults_after_probe++;
-		else
+		} else {
 			d->faults_before_probe++;
+			d->faults_in_window += k->copied_in_boot;
+		}
 	}
 	if (!d->first_line) {
 		d->first_file = ev->file;

@@ -149,6 +149,7 @@ TEST(klog_copy_position_and_probe)
 	CHECK_EQ(d->faults_after_copy, 2);
 	CHECK_EQ(d->faults_before_probe, 2);
 	CHECK_EQ(d->faults_after_probe, 1);
+	CHECK_EQ(d->faults_in_window, 1);
 	CHECK(d->probed);
 	CHECK_STREQ(d->driver, "nvme");
 	CHECK_EQ(d->probe_line, 4);
