@@ -19,6 +19,8 @@ else
 BUILD      ?= build
 SANFLAGS   :=
 endif
+V          ?=
+Q          := $(if $(V),,@)
 
 PKGS       := libelf libkdumpfile
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -55,7 +57,7 @@ all: $(BIN) $(STATIC) $(SHARED) docs/iommu-handover.1
 # The man page is assembled from one roff fragment per subcommand (docs/man/).
 MAN_PARTS  := $(sort $(wildcard docs/man/*.roff))
 docs/iommu-handover.1: $(MAN_PARTS)
-	sed 's/@VERSION@/$(VERSION)/' $(MAN_PARTS) > $@
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $(MAN_PARTS) > $@
 man: docs/iommu-handover.1
 lib: $(STATIC) $(SHARED)
 tests: $(UNIT) $(TOOLS) $(BIN)
@@ -63,32 +65,33 @@ tools: $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(SHARED): $(LIB_OBJ) src/lib/libioh.map
-	$(CC) -shared -Wl,-soname,libioh.so.$(SOVERSION) -Wl,--version-script=src/lib/libioh.map \
+	$(Q)$(CC) -shared -Wl,-soname,libioh.so.$(SOVERSION) -Wl,--version-script=src/lib/libioh.map \
 	      $(SANFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LIBS)
-	ln -sf libioh.so.$(SOVERSION) $(BUILD)/libioh.so
+	$(Q)ln -sf libioh.so.$(SOVERSION) $(BUILD)/libioh.so
 
 # The binary links the archive: one self-contained file for a capture initramfs.
 $(BIN): $(CLI_OBJ) $(STATIC)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(LIBS)
 
 $(UNIT): $(TEST_OBJ) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(LIBS)
+	$(Q)$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LIBS)
 
 $(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests
 

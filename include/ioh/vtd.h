@@ -120,6 +120,8 @@ struct ioh_vtd_rtaddr {
 };
 void ioh_vtd_rtaddr_decode(uint64_t raw, struct ioh_vtd_rtaddr *out);
 uint64_t ioh_vtd_rtaddr_encode(const struct ioh_vtd_rtaddr *r);
+/* Reserved bits, the reserved TTM value, a root table above haw. */
+unsigned ioh_vtd_rtaddr_validate(uint64_t raw, unsigned haw, struct ioh_problems *pr);
 
 struct ioh_vtd_cap {
 	unsigned nd;	  /* 2:0, number of domains = 2^(4 + 2*nd) */
@@ -141,6 +143,7 @@ struct ioh_vtd_cap {
 	bool fl5lp;	  /* 60 */
 	bool esirtps;	  /* 62 */
 	bool esrtps;	  /* 63 */
+	uint64_t rsvd;	  /* every other bit, as read: keeps encode(decode(x)) == x */
 };
 void ioh_vtd_cap_decode(uint64_t raw, struct ioh_vtd_cap *out);
 uint64_t ioh_vtd_cap_encode(const struct ioh_vtd_cap *c);
@@ -173,9 +176,52 @@ struct ioh_vtd_ecap {
 	bool flts;	/* 47 */
 	bool smpwc;	/* 48 */
 	bool rps;	/* 49 */
+	uint64_t rsvd;	/* every other bit, as read: keeps encode(decode(x)) == x */
 };
 void ioh_vtd_ecap_decode(uint64_t raw, struct ioh_vtd_ecap *out);
 uint64_t ioh_vtd_ecap_encode(const struct ioh_vtd_ecap *e);
+
+/* The arithmetic the spec attaches to CAP/ECAP fields. */
+static inline unsigned ioh_vtd_cap_mgaw_bits(const struct ioh_vtd_cap *c)
+{
+	return c->mgaw + 1;
+}
+static inline unsigned ioh_vtd_cap_nfr_count(const struct ioh_vtd_cap *c)
+{
+	return c->nfr + 1;
+}
+/* Byte offset from the DRHD base of fault recording register i. */
+static inline unsigned ioh_vtd_cap_frcd_offset(const struct ioh_vtd_cap *c, unsigned i)
+{
+	return c->fro * 16 + i * 16;
+}
+/* SAGAW bit n set means context/PASID AW value n is supported (1: 3-level, 2: 4, 3: 5). */
+static inline bool ioh_vtd_cap_sagaw_supports(const struct ioh_vtd_cap *c, unsigned aw)
+{
+	return aw < 5 && ((c->sagaw >> aw) & 1);
+}
+/* Byte offset of the IOTLB invalidate register (the IVA register sits 8 below it). */
+static inline unsigned ioh_vtd_ecap_iotlb_offset(const struct ioh_vtd_ecap *e)
+{
+	return e->iro * 16 + 8;
+}
+
+/* GSTS (32-bit): the status twin of each GCMD bit. */
+struct ioh_vtd_gsts {
+	bool tes, rtps, fls, afls, wbfs, qies, ires, irtps, cfis; /* 31 down to 23 */
+	uint32_t rsvd;						  /* 22:0 */
+};
+void ioh_vtd_gsts_decode(uint32_t raw, struct ioh_vtd_gsts *out);
+uint32_t ioh_vtd_gsts_encode(const struct ioh_vtd_gsts *g);
+
+/* FSTS (32-bit). */
+struct ioh_vtd_fsts {
+	bool pfo, ppf, iqe, ice, ite, pro; /* 0, 1, 4, 5, 6, 7 */
+	unsigned fri;			   /* 15:8 fault record index */
+	uint32_t rsvd;			   /* 31:16, 3:2 */
+};
+void ioh_vtd_fsts_decode(uint32_t raw, struct ioh_vtd_fsts *out);
+uint32_t ioh_vtd_fsts_encode(const struct ioh_vtd_fsts *f);
 
 /* Fault recording register, 128 bits. */
 struct ioh_vtd_frcd {
@@ -193,6 +239,8 @@ struct ioh_vtd_frcd {
 };
 void ioh_vtd_frcd_decode(const uint64_t q[2], struct ioh_vtd_frcd *out);
 void ioh_vtd_frcd_encode(const struct ioh_vtd_frcd *f, uint64_t q[2]);
+/* Reserved bits (11:0, 92:80) and, for a pending record, an undefined reason. */
+unsigned ioh_vtd_frcd_validate(const uint64_t q[2], struct ioh_problems *pr);
 
 /* ---- root entries: 128 bits, 256 per 4 KiB table, indexed by bus ---- */
 
@@ -326,8 +374,16 @@ struct ioh_fault_reason {
 	const char *name; /* our wording of the condition */
 };
 
-/* NULL when the code is not a defined reason. */
+/*
+ * NULL when the code is not a defined reason. Names are our wording. The
+ * qualified flag follows QEMU's table where QEMU implements the code, and
+ * otherwise the reading recorded in docs/formats.md: a fault found before
+ * an entry carrying FPD was fetched, an error reading a root/context/PASID
+ * structure, or reserved bits in one, is never suppressed. For 0x20-0x26
+ * the FPD that counts is the IRTE's.
+ */
 const struct ioh_fault_reason *ioh_fault_reason(unsigned code);
+const char *ioh_fault_kind_name(enum ioh_fault_kind k); /* "dma", "ir", "sm" */
 
 #ifdef __cplusplus
 }

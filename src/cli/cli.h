@@ -5,7 +5,11 @@
 
 #include <stdio.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <ioh/ioh.h>
+#include <ioh/vtd.h>
 
 /* Exit codes shared by every subcommand. */
 enum {
@@ -37,6 +41,14 @@ void cli_err_ctx(const char *cmd, ioh_ctx *ctx, const char *what);
 int cli_usage_error(const char *cmd);
 /* Parses a number (0x hex, or decimal) into *out; returns 0 or -1. */
 int cli_parse_u64(const char *s, unsigned long long *out);
+/* "--rtaddr ADDR[,MODE]": 0 or -1 (message printed). */
+int cli_parse_rtaddr(const char *cmd, const char *arg, uint64_t *addr, enum ioh_vtd_mode *mode,
+		     bool *mode_given);
+/* DRHD units and host address width of an ACPI DMAR table file; haw may be NULL. */
+int cli_dmar_units(const char *cmd, const char *path, unsigned *units, unsigned *haw);
+/* Writes via a temporary file + fsync + link: atomic, never replaces path. 0 or -1. */
+int cli_write_atomic(const char *cmd, const char *path, void (*write)(void *priv, FILE *f),
+		     void *priv);
 /* A context with the log routed to stderr at the priority IOH_LOG / -v sets. */
 ioh_ctx *cli_ctx_new(int verbose);
 
