@@ -298,9 +298,9 @@ static const char *time_prefix(const char *p, struct klog_line *out)
 		return f + 1;
 	}
 	if (is_date_word(q)) {
-		const char *c = memchr(q, ']', 40);
+		const char *c = memchr(q, ']', strnlen(q, 40));
 
-		if (c && (size_t)(c - q) < strnlen(q, 40)) {
+		if (c) {
 			if (!out->has_usec)
 				set_stamp(out, q, (size_t)(c - q));
 			if (out->form == IOH_KLOG_FORM_PLAIN)
@@ -672,8 +672,8 @@ enum { W_DMAR = 1, W_RECORD = 2 };
 
 /*
  * One pass over a message, this runs for every parsed line: W_DMAR if it
- * holds DMAR, dmar, DRHD or INTR-REMAP; W_RECORD if it holds "fault reason"
- * or "Request device" (the body of a fault record).
+ * holds DMAR, dmar, DRHD or INTR-REMAP (then W_RECORD is not looked for);
+ * else W_RECORD if it holds "fault reason" or "Request device".
  */
 static unsigned words(const char *m)
 {
@@ -684,15 +684,15 @@ static unsigned words(const char *m)
 		case 'D':
 			if ((p[1] == 'M' && p[2] == 'A' && p[3] == 'R') ||
 			    (p[1] == 'R' && p[2] == 'H' && p[3] == 'D'))
-				w |= W_DMAR;
+				return w | W_DMAR; /* W_RECORD only matters without it */
 			break;
 		case 'd':
 			if (p[1] == 'm' && p[2] == 'a' && p[3] == 'r')
-				w |= W_DMAR;
+				return w | W_DMAR;
 			break;
 		case 'I':
 			if (p[1] == 'N' && starts(p, "INTR-REMAP"))
-				w |= W_DMAR;
+				return w | W_DMAR;
 			break;
 		case 'f':
 			if (p[1] == 'a' && starts(p, "fault reason"))

@@ -298,12 +298,21 @@ static bool seen_before(ioh_klog *k, uint64_t usec, uint64_t h)
 
 static uint64_t record_hash(unsigned boot, uint64_t usec, const char *msg)
 {
-	uint64_t h = 1469598103934665603ULL ^ boot;
+	/* eight bytes per step: this runs for every record kept */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)boot << 32) ^ usec;
+	size_t n = strlen(msg), i = 0;
 
-	h = (h ^ usec) * 1099511628211ULL;
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, msg + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)msg[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h * 0xc4ceb9fe1a85ec53ULL ^ n;
 }
 
 /* ------------------------------------------------------------------ */
