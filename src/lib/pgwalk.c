@@ -310,6 +310,7 @@ IOH_EXPORT ioh_status ioh_pgwalk(ioh_ctx *ctx, const struct ioh_walk_config *cfg
 	struct pgw *w;
 	ioh_status st;
 
+	ioh_clear_err(ctx);
 	if (!cfg || !cfg->read || !sum || cfg->haw > 64)
 		return ioh_err(ctx, IOH_ERR_INVALID, "page walk: no read callback or summary");
 	w = pgw_new(cfg, sum);
@@ -390,6 +391,7 @@ IOH_EXPORT ioh_status ioh_walk_mappings(ioh_ctx *ctx, const struct ioh_walk_conf
 	ioh_status st = IOH_OK;
 	char who[32];
 
+	ioh_clear_err(ctx);
 	if (!sum)
 		return ioh_err(ctx, IOH_ERR_INVALID, "mappings: no summary");
 	memset(sum, 0, sizeof(*sum));

@@ -51,6 +51,7 @@ struct walker {
 	struct ioh_walk_pasid *pasids;
 	struct ioh_walk_device dev;
 	struct ioh_walk_bus bus;
+	char where[IOH_BDF_STRLEN]; /* what the last callback was given, for messages */
 };
 
 /* Charges the budget, then reads. */
@@ -494,7 +495,10 @@ static int deliver_device(struct walker *w, unsigned devfn, uint64_t table, cons
 	w->st.problems += ioh_problems_count(&d->problems);
 	for (unsigned i = 0; i < d->npasids; i++)
 		w->st.problems += ioh_problems_count(&w->pasids[i].problems);
-	return w->ops && w->ops->device ? w->ops->device(w->data, d) : 0;
+	if (!w->ops || !w->ops->device)
+		return 0;
+	ioh_bdf_str(d->bdf, w->where);
+	return w->ops->device(w->data, d);
 }
 
 static int walk_devices(struct walker *w)
@@ -547,6 +551,7 @@ static int walk_bus(struct walker *w, unsigned bus)
 		ioh_problems_add(&b->problems, "walk", "read budget exhausted");
 	w->st.problems += ioh_problems_count(&b->problems);
 	if (w->ops && w->ops->bus) {
+		snprintf(w->where, sizeof(w->where), "bus %02x", bus);
 		rc = w->ops->bus(w->data, b);
 		if (rc)
 			return rc;
@@ -572,9 +577,11 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 			       struct ioh_walk_stats *stats)
 {
 	struct walker *w;
-	ioh_status st = check_config(ctx, cfg);
+	ioh_status st;
 	int rc = 0;
 
+	ioh_clear_err(ctx);
+	st = check_config(ctx, cfg);
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	if (st)
@@ -608,7 +615,8 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 	for (unsigned bus = 0; bus < 256 && !rc && !w->budget_hit; bus++)
 		rc = walk_bus(w, bus);
 	if (rc)
-		st = (ioh_status)rc;
+		st = ioh_err_wrap(ctx, (ioh_status)rc, "walk: root table 0x%llx: %s",
+				  (unsigned long long)w->root, w->where);
 	else if (w->budget_hit)
 		st = ioh_err(ctx, IOH_ERR_LIMIT,
 			     "walk: root table 0x%llx: read budget of %llu reads exhausted",

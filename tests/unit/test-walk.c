@@ -180,5 +180,7 @@ TEST(walk_callback_stops_walk)
 
 	CHECK_EQ(ioh_walk(w->ctx, &w->cfg, &ops, &n, NULL), IOH_ERR_LIMIT + 100);
 	CHECK_EQ(n, 2);
+	/* the message says where the walk stopped */
+	CHECK_CONTAINS(ioh_get_err(w->ctx), "walk: root table 0x1000: 0000:00:1f.3: ");
 	wu_free(w);
 }
