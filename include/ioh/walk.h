@@ -184,7 +184,8 @@ struct ioh_pg_summary {
  * coalesced range in IOVA order (range may be NULL). Stops with a problem,
  * not an error, at tables it cannot read or that loop back to an ancestor;
  * the reads are bounded by cfg->max_reads (IOH_ERR_LIMIT). Only cfg's read,
- * is_ram, haw and max_reads are used. sum is required; it is added to.
+ * is_ram, haw and max_reads are used. sum is required and is added to, so
+ * several trees can share one: start from a zeroed summary.
  */
 ioh_status ioh_pgwalk(ioh_ctx *ctx, const struct ioh_walk_config *cfg, enum ioh_pg_stage stage,
 		      uint64_t root, unsigned levels, uint32_t pasid,
