@@ -184,3 +184,39 @@ TEST(walk_callback_stops_walk)
 	CHECK_CONTAINS(ioh_get_err(w->ctx), "walk: root table 0x1000: 0000:00:1f.3: ");
 	wu_free(w);
 }
+
+/*
+ * The scalable-mode copy bug: walking the crashed kernel's table, the buggy
+ * copy and the fixed copy of a UCTP-only bus. The buggy copy shows the
+ * device at the wrong devfn (lower table), and nothing where it really is.
+ */
+TEST(walk_sm_uctp_copy_bug)
+{
+	struct wu *w = wu_load("sm-uctp-copy.txt", 0x20000, IOH_VTD_SCALABLE);
+	const struct wu_dev *x;
+	struct ioh_pg_summary s;
+
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	x = wu_dev(w, 0x80, 0xa0);
+	CHECK(x);
+	CHECK_EQ(x->d.did, 3);
+	CHECK_EQ(x->d.slptptr, 0x24000);
+	CHECK_EQ(ioh_walk_mappings(w->ctx, &w->cfg, &x->d, NULL, NULL, NULL, &s), IOH_OK);
+	CHECK_EQ(s.writable_pages, 1);
+
+	w->cfg.rtaddr = 0x30000; /* buggy copy */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(!wu_dev(w, 0x80, 0xa0));
+	x = wu_dev(w, 0x80, 0x20);
+	CHECK(x);
+	CHECK_EQ(x->d.did, 3); /* same entry, same tables, wrong requester */
+	CHECK(!wu_bus(w, 0x80)->root.up);
+
+	w->cfg.rtaddr = 0x40000; /* fixed copy */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(wu_dev(w, 0x80, 0xa0));
+	wu_free(w);
+}
