@@ -44,6 +44,8 @@ typedef bool (*ioh_is_ram_fn)(void *data, uint64_t phys);
 enum {
 	/* Also deliver context entries with P clear but other bits set (a teardown in progress). */
 	IOH_WALK_NONPRESENT = 1u << 0,
+	/* Walk only the bus and device of ioh_walk_config.bdf (2-3 reads instead of a full walk). */
+	IOH_WALK_ONLY_BDF = 1u << 1,
 };
 
 struct ioh_walk_config {
@@ -58,6 +60,7 @@ struct ioh_walk_config {
 	unsigned max_pasid_dir; /* PASID directory entries examined per device; 0: default */
 	unsigned max_pasids;	/* PASID entries delivered per device; 0: default */
 	unsigned flags;
+	struct ioh_bdf bdf;	/* with IOH_WALK_ONLY_BDF; the segment is not looked at */
 };
 
 /* One root entry (one bus), delivered when it is non-zero or has problems. */

@@ -506,12 +506,14 @@ static int walk_devices(struct walker *w)
 	bool sm = w->cfg->mode == IOH_VTD_SCALABLE;
 	const struct ioh_vtd_root *r = &w->bus.root;
 
+	bool only = w->cfg->flags & IOH_WALK_ONLY_BDF;
+
 	for (unsigned devfn = 0; devfn < 256 && !w->budget_hit; devfn++) {
 		unsigned half = sm && devfn >= 0x80;
 		uint64_t table = half ? r->uctp : r->ctp;
 		int rc;
 
-		if (!w->ctx_ok[half])
+		if (!w->ctx_ok[half] || (only && devfn != w->cfg->bdf.devfn))
 			continue;
 		if (sm)
 			rc = deliver_device(w, devfn, table, &w->ctxq[half][4 * (devfn & 0x7f)], 4);
@@ -521,6 +523,14 @@ static int walk_devices(struct walker *w)
 			return rc;
 	}
 	return 0;
+}
+
+/* With IOH_WALK_ONLY_BDF in scalable mode, only the half holding the device is read. */
+static bool wanted_half(const struct walker *w, unsigned half)
+{
+	if (!(w->cfg->flags & IOH_WALK_ONLY_BDF) || w->cfg->mode != IOH_VTD_SCALABLE)
+		return true;
+	return half == (w->cfg->bdf.devfn >= 0x80);
 }
 
 static int walk_bus(struct walker *w, unsigned bus)
@@ -539,9 +549,9 @@ static int walk_bus(struct walker *w, unsigned bus)
 	ioh_problems_init(&b->problems);
 	ioh_vtd_root_validate(q, w->cfg->mode, w->haw, &b->problems);
 	w->ctx_ok[0] = w->ctx_ok[1] = 0;
-	if (b->root.p)
+	if (b->root.p && wanted_half(w, 0))
 		check_table_ptr(w, 0, b->root.ctp);
-	if (sm && b->root.up)
+	if (sm && b->root.up && wanted_half(w, 1))
 		check_table_ptr(w, 1, b->root.uctp);
 	if (b->root.p || b->root.up)
 		w->st.buses++;
@@ -613,7 +623,8 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 	}
 	find_shared(w);
 	for (unsigned bus = 0; bus < 256 && !rc && !w->budget_hit; bus++)
-		rc = walk_bus(w, bus);
+		if (!(cfg->flags & IOH_WALK_ONLY_BDF) || bus == cfg->bdf.bus)
+			rc = walk_bus(w, bus);
 	if (rc)
 		st = ioh_err_wrap(ctx, (ioh_status)rc, "walk: root table 0x%llx: %s",
 				  (unsigned long long)w->root, w->where);

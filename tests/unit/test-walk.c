@@ -220,3 +220,31 @@ TEST(walk_sm_uctp_copy_bug)
 	CHECK(wu_dev(w, 0x80, 0xa0));
 	wu_free(w);
 }
+
+/* One device: the root table, one context table, nothing else. */
+TEST(walk_only_bdf)
+{
+	struct wu *w = wu_load("legacy-basic.txt", 0x1000, IOH_VTD_LEGACY);
+
+	w->cfg.flags = IOH_WALK_ONLY_BDF;
+	w->cfg.bdf = (struct ioh_bdf){ 0, 3, 0 };
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(wu_dev(w, 3, 0));
+	CHECK_EQ(w->st.reads, 2);
+	w->cfg.bdf = (struct ioh_bdf){ 0, 0, 0x11 }; /* absent: nothing delivered, not an error */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 0);
+	wu_free(w);
+
+	w = wu_load("sm-basic.txt", 0x10000, IOH_VTD_SCALABLE);
+	w->cfg.flags = IOH_WALK_ONLY_BDF;
+	w->cfg.bdf = (struct ioh_bdf){ 0, 0, 0xf8 };
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK_EQ(w->dev[0].d.did, 8);
+	/* root, the upper table only, RID_PASID's directory entry and PASID entry, the
+	 * directory, the PASID table */
+	CHECK_EQ(w->st.reads, 6);
+	wu_free(w);
+}
