@@ -1,0 +1,22 @@
+#!/bin/sh
+# Regenerates the seed corpora that are derived from the test fixtures:
+#   tests/fuzz/mkseeds.sh        (from the top of the source tree)
+# Seeds written by hand (and crash reproducers, crash-*) are left alone.
+set -eu
+cd "$(dirname "$0")/../.."
+c=tests/fuzz/corpus
+mkdir -p "$c/fuzz-memimg" "$c/fuzz-walk"
+
+# Memory images: the fixtures as they are.
+for f in tests/fixtures/mem/*.txt; do
+	cp "$f" "$c/fuzz-memimg/"
+done
+
+# Walks: the fixture with its walk line ("Walk with rtaddr X, [mode] M, HAW N").
+for f in tests/fixtures/mem/*.txt; do
+	w=$(sed -n 's/.*[Ww]alk with rtaddr \(0x[0-9a-f]*\), \(mode \)\{0,1\}\([a-z]*\), HAW \([0-9]*\).*/#walk \1 \3 \4/p' "$f" | head -1)
+	[ -n "$w" ] || continue
+	{ echo "$w"; cat "$f"; } >"$c/fuzz-walk/$(basename "$f")"
+	# the same tables with torn entries delivered too
+	{ echo "$w 1"; cat "$f"; } >"$c/fuzz-walk/np-$(basename "$f")"
+done
