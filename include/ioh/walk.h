@@ -39,6 +39,8 @@ typedef bool (*ioh_is_ram_fn)(void *data, uint64_t phys);
 #define IOH_WALK_DEFAULT_MAX_PASID_DIR 16384u /* the largest directory: PDTS 7 */
 #define IOH_WALK_DEFAULT_MAX_PASIDS 64u
 #define IOH_WALK_DEFAULT_HAW 52u
+/* Each delivered PASID entry costs ~2.5 KiB held during the walk; this bounds it (~10 MiB). */
+#define IOH_WALK_MAX_PASIDS 4096u
 
 /* ioh_walk_config.flags */
 enum {
@@ -58,7 +60,8 @@ struct ioh_walk_config {
 	void *ram_data;
 	uint64_t max_reads;	/* read budget for one call; 0: IOH_WALK_DEFAULT_MAX_READS */
 	unsigned max_pasid_dir; /* PASID directory entries examined per device; 0: default */
-	unsigned max_pasids;	/* PASID entries delivered per device; 0: default */
+	unsigned max_pasids;	/* PASID entries delivered per device; 0: default; at most
+				   IOH_WALK_MAX_PASIDS (larger values are clamped) */
 	unsigned flags;
 	struct ioh_bdf bdf;	/* with IOH_WALK_ONLY_BDF; the segment is not looked at */
 };

@@ -607,6 +607,8 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 	w->max_reads = cfg->max_reads ? cfg->max_reads : IOH_WALK_DEFAULT_MAX_READS;
 	w->max_dir = cfg->max_pasid_dir ? cfg->max_pasid_dir : IOH_WALK_DEFAULT_MAX_PASID_DIR;
 	w->max_pasids = cfg->max_pasids ? cfg->max_pasids : IOH_WALK_DEFAULT_MAX_PASIDS;
+	if (w->max_pasids > IOH_WALK_MAX_PASIDS)
+		w->max_pasids = IOH_WALK_MAX_PASIDS;
 	w->root = cfg->rtaddr & ADDR_MASK;
 	w->pasids = calloc(w->max_pasids + 1, sizeof(*w->pasids));
 	if (!w->pasids) {
