@@ -761,7 +761,7 @@ out:
 	return rc;
 }
 
-static void label_row(struct item *it, enum table_type t, unsigned i)
+static void label_row(struct item *it, enum table_type t, unsigned i, int upper)
 {
 	it->index = (int)i;
 	switch (t) {
@@ -772,8 +772,13 @@ static void label_row(struct item *it, enum table_type t, unsigned i)
 		snprintf(it->label, sizeof(it->label), "device %02x.%x", i >> 3, i & 7);
 		break;
 	case T_SM_CONTEXT:
-		snprintf(it->label, sizeof(it->label), "device %02x.%x (upper table: %02x.%x)",
-			 i >> 3, i & 7, (i | 0x80) >> 3, i & 7);
+		if (upper >= 0) {
+			unsigned devfn = i | (upper ? 0x80 : 0);
+			snprintf(it->label, sizeof(it->label), "device %02x.%x", devfn >> 3, devfn & 7);
+		} else {
+			snprintf(it->label, sizeof(it->label), "device %02x.%x (upper table: %02x.%x)",
+				 i >> 3, i & 7, (i | 0x80) >> 3, i & 7);
+		}
 		break;
 	case T_PASID_DIR:
 		snprintf(it->label, sizeof(it->label), "PASIDs 0x%05x-0x%05x", i << 6,
@@ -807,8 +812,9 @@ static void fill_row(struct item *it, enum table_type t, enum ioh_vtd_mode m, co
 	}
 }
 
+/* upper: for a scalable context page, 1 = UCTP's (devfn 0x80-0xff), 0 = LCTP's, -1 unknown. */
 static int decode_table(enum table_type t, enum ioh_vtd_mode m, const char *path, unsigned haw,
-			bool json)
+			int upper, bool json)
 {
 	static uint64_t w[PAGE_WORDS];
 	unsigned per = tables[t].words, n = PAGE_WORDS / per, used = 0, bad = 0;
@@ -841,7 +847,7 @@ static int decode_table(enum table_type t, enum ioh_vtd_mode m, const char *path
 			continue;
 		used++;
 		fill_row(&it, t, m, q, haw);
-		label_row(&it, t, i);
+		label_row(&it, t, i, upper);
 		bad += ioh_problems_count(&it.pr) != 0;
 		if (json)
 			json_item(&j, &it);
@@ -863,13 +869,14 @@ static int decode_table(enum table_type t, enum ioh_vtd_mode m, const char *path
 /* ---- the built-in example ---- */
 
 /*
- * A copied legacy context entry for 00:03.0 as a 6.1 kernel writes it under
- * QEMU's default 39-bit IOMMU (AW 1, DID 2), and the same entry torn: the
- * 128-bit fetch is not atomic against the capture kernel's two 64-bit stores
- * (VTD.md 2.8), so it can pair the old lo (P=1) with the zeroed hi.
+ * The context entry of 00:03.0 in the legacy-virtio sample's crashed kernel
+ * (Linux 6.1 under QEMU's 39-bit IOMMU: AW 1, DID 5; root table 0x1a2d000,
+ * context table 0x1a33000), and the same entry torn: the 128-bit fetch is not
+ * atomic against the capture kernel's two 64-bit stores (VTD.md 2.8), so it
+ * can pair the old lo (P=1) with the zeroed hi.
  */
-static const uint64_t example_copied[2] = { 0x000000003a1c5001ULL, 0x0000000000000201ULL };
-static const uint64_t example_torn[2] = { 0x000000003a1c5001ULL, 0 };
+static const uint64_t example_copied[2] = { 0x0000000002692001ULL, 0x0000000000000501ULL };
+static const uint64_t example_torn[2] = { 0x0000000002692001ULL, 0 };
 
 static int decode_example(unsigned haw, bool json)
 {
@@ -893,12 +900,13 @@ static int decode_example(unsigned haw, bool json)
 		ioh_json_end(&j);
 		return CLI_OK;
 	}
-	printf("Example: the copied context entry of device 00:03.0, as the crashed kernel left it.\n");
+	printf("Example: the context entry of device 00:03.0 that the capture kernel copied from\n"
+	       "the crashed kernel (a real one, from a QEMU crash sample).\n");
 	text_item(&a);
 	printf("\nThe same entry torn: the capture kernel zeroes it with two 64-bit stores while\n"
 	       "P=1, and an IOMMU fetch that reads lo before the stores and hi after them sees:\n");
 	text_item(&b);
-	printf("\nAW 0 is reserved, so the IOMMU reports fault 0x03, \"%s\",\n"
+	printf("\nAW 0 is reserved, so the IOMMU reports fault 0x03:\n  %s\n"
 	       "and the device's DMA fails. The Present-first teardown (Linux 7.0) clears P\n"
 	       "alone, flushes the caches, then zeroes the entry, so a fetch sees either the\n"
 	       "whole old entry or P=0 (fault 0x02, suppressed when FPD=1).\n"
@@ -922,7 +930,7 @@ struct req {
 enum {
 	O_CONTEXT_LO = 256, O_CONTEXT_HI, O_SM_CONTEXT, O_ROOT, O_PASID, O_PASID_DIR, O_CAP,
 	O_ECAP, O_RTADDR, O_FRCD, O_GSTS, O_FSTS, O_FAULT, O_TABLE, O_MODE, O_HAW, O_JSON,
-	O_EXAMPLE,
+	O_EXAMPLE, O_HALF,
 };
 
 static const struct option longopts[] = {
@@ -944,6 +952,7 @@ static const struct option longopts[] = {
 	{ "haw", required_argument, NULL, O_HAW },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "example", no_argument, NULL, O_EXAMPLE },
+	{ "half", required_argument, NULL, O_HALF },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -969,6 +978,8 @@ static void help(void)
 	       "'#' starts a comment, 'offset:' labels are skipped; '-' reads stdin):\n"
 	       "  --table root|context|sm-context|pasid-dir|pasid\n"
 	       "  --mode legacy|scalable             root/context format (default legacy)\n"
+	       "  --half lower|upper                 a scalable context page is LCTP's (devfn\n"
+	       "                                     0x00-0x7f) or UCTP's (0x80-0xff)\n"
 	       "Output:\n"
 	       "  --haw N      host address width for address checks (default 48)\n"
 	       "  --json       JSON instead of text\n"
@@ -1121,6 +1132,7 @@ static int run(int argc, char **argv)
 	struct ctx_state cs = { -1, false, false };
 	int table = -1, o;
 	bool json = false, example = false, mode_given = false;
+	int half = -1;
 	enum ioh_vtd_mode mode = IOH_VTD_LEGACY;
 
 	while ((o = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -1149,6 +1161,13 @@ static int run(int argc, char **argv)
 			if (parse_uint("--haw", optarg, 12, 64, &haw))
 				return CLI_ERROR;
 			break;
+		case O_HALF:
+			if (strcmp(optarg, "lower") && strcmp(optarg, "upper")) {
+				cli_err(CMD, "--half: '%s' is not lower or upper", optarg);
+				return CLI_ERROR;
+			}
+			half = !strcmp(optarg, "upper");
+			break;
 		case O_JSON:
 			json = true;
 			break;
@@ -1166,6 +1185,10 @@ static int run(int argc, char **argv)
 		cli_err(CMD, "--context-hi: needs --context-lo too");
 		return CLI_ERROR;
 	}
+	if (half >= 0 && table < 0) {
+		cli_err(CMD, "--half: goes with --table");
+		return CLI_ERROR;
+	}
 	if (table >= 0) {
 		if (nreq || example) {
 			cli_err(CMD, "--table: decode a table page or single entries, not both");
@@ -1180,7 +1203,11 @@ static int run(int argc, char **argv)
 			table = T_SM_CONTEXT;
 		if (!mode_given && (table == T_SM_CONTEXT || table == T_PASID_DIR || table == T_PASID))
 			mode = IOH_VTD_SCALABLE;
-		return decode_table((enum table_type)table, mode, argv[optind], haw, json);
+		if (half >= 0 && table != T_SM_CONTEXT) {
+			cli_err(CMD, "--half: only for a scalable-mode context table");
+			return CLI_ERROR;
+		}
+		return decode_table((enum table_type)table, mode, argv[optind], haw, half, json);
 	}
 	if (optind < argc) {
 		cli_err(CMD, "unexpected argument '%s' (a FILE goes with --table)", argv[optind]);

@@ -16,9 +16,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s " CMD " [OPTIONS] [FILE]\n"
-		"Parse an ACPI DMAR table (default /sys/firmware/acpi/tables/DMAR; '-' is stdin)\n"
+		"Parse an ACPI DMAR table (default SYSFS/firmware/acpi/tables/DMAR; '-' is stdin)\n"
 		"and print its remapping units, reserved regions and device scopes.\n\n"
 		"Options:\n"
+		"      --sysfs-root DIR  sysfs mount point (default /sys)\n"
 		"  -j, --json      JSON output\n"
 		"  -s, --strict    a bad checksum is an error (default: reported, exit 2)\n"
 		"  -h, --help      this help\n\n"
@@ -170,11 +171,13 @@ static int run_dmar(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "sysfs-root", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, strict = false;
-	const char *path = "/sys/firmware/acpi/tables/DMAR";
+	const char *path = NULL, *sysfs = "/sys";
+	char deflt[4096];
 	struct ioh_dmar_table *t;
 	ioh_ctx *ctx;
 	int c, rc;
@@ -183,12 +186,17 @@ static int run_dmar(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 's': strict = true; break;
+		case 'S': sysfs = optarg; break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: return cli_usage_error(CMD);
 		}
 	}
 	if (optind < argc)
 		path = argv[optind++];
+	if (!path) {
+		snprintf(deflt, sizeof(deflt), "%s/firmware/acpi/tables/DMAR", sysfs);
+		path = deflt;
+	}
 	if (optind < argc) {
 		cli_err(CMD, "one table at a time");
 		return cli_usage_error(CMD);

@@ -191,7 +191,11 @@ static void check_table_ptr(struct walker *w, unsigned half, uint64_t addr)
 	int rc;
 
 	w->ctx_ok[half] = 0;
-	if (!addr || (addr & ~ioh_vtd_haw_mask(w->haw)))
+	if (!addr) {
+		ioh_problems_add(&w->bus.problems, field, "present root entry points to page 0");
+		return;
+	}
+	if (addr & ~ioh_vtd_haw_mask(w->haw))
 		return;
 	if (addr == w->root) {
 		ioh_problems_add(&w->bus.problems, field,

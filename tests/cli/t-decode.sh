@@ -134,6 +134,21 @@ has text-twice "given twice" "$T_DIR/text-twice.err"
 printf 'ff8: 1 2\n' >"$T_DIR/over.txt"
 check text-overflow 1 "$B" decode --table pasid-dir "$T_DIR/over.txt"
 has text-overflow "more than 512 words" "$T_DIR/text-overflow.err"
+check half-bad 1 "$B" decode --table sm-context --half middle "$full"
+has half-bad "--half: 'middle' is not lower or upper" "$T_DIR/half-bad.err"
+check half-no-table 1 "$B" decode --half upper --cap 1
+check half-root 1 "$B" decode --table root --half upper "$full"
+check half-upper 2 in_fix decode --table sm-context --half upper sm-context.txt
+has half-upper "^\[  3\] device 10\.3$"
+check dir-file 1 "$B" decode --table root "$T_DIR"
+has dir-file "Is a directory" "$T_DIR/dir-file.err"
+check endless-file 1 "$B" decode --table root /dev/zero
+has endless-file "/dev/zero: larger than 1048576 bytes" "$T_DIR/endless-file.err"
+# Random bytes: every entry decodes, problems are named, at most 16 per entry kept.
+head -c 4096 /dev/urandom >"$T_DIR/random.bin"
+check random-page 2 "$B" decode --table pasid "$T_DIR/random.bin"
+has random-page "64 of 64 entries in use, 64 with problems"
+check random-page-json 2 "$B" decode --table pasid --json "$T_DIR/random.bin"
 check mixed 1 "$B" decode --table root --cap 1 "$full"
 check stray-arg 1 "$B" decode --cap 1 extra
 check example-plus 1 "$B" decode --example --cap 1

@@ -14,6 +14,9 @@ if [ -f "$real" ]; then
 	golden real-sample 0 "$D/golden/qemu-q35.txt" "$IOH_BIN" dmar "$real"
 	golden real-stdin 0 "$D/golden/qemu-q35.txt" sh -c '"$1" dmar - <"$2"' sh "$IOH_BIN" "$real"
 fi
+mkdir -p "$T_DIR/sys/firmware/acpi/tables"
+cp "$T_DIR/qemu-q35.bin" "$T_DIR/sys/firmware/acpi/tables/DMAR"
+golden sysfs-root 0 "$D/golden/qemu-q35.txt" "$IOH_BIN" dmar --sysfs-root "$T_DIR/sys"
 check truncated 1 "$IOH_BIN" dmar "$T_DIR/truncated.bin"
 has truncated 'length field 104 runs past the end of the data \(60 bytes\)' "$T_DIR/truncated.err"
 check zero-length 1 "$IOH_BIN" dmar "$T_DIR/zero-length.bin"

@@ -226,3 +226,109 @@ TEST(walk_hostile_all_buses_one_table)
 	ioh_memimg_free(m);
 	ioh_ctx_free(ctx);
 }
+
+/* Present root entries pointing to page 0: reported, not read. */
+TEST(walk_hostile_root_page_zero)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_memimg *m = ioh_memimg_new();
+	struct wu *w = calloc(1, sizeof(*w));
+	struct ioh_walk_ops ops = { wu_bus_cb, wu_dev_cb };
+
+	CHECK_EQ(ioh_memimg_write_u64(m, 0x0, 0x1001), IOH_OK);	 /* page 0 holds data */
+	CHECK_EQ(ioh_memimg_write_u64(m, 0x1000, 0x1), IOH_OK);	 /* bus 00: P, CTP 0 */
+	CHECK_EQ(ioh_memimg_write_u64(m, 0x1018, 0x1), IOH_OK);	 /* bus 01 (scalable): UP, UCTP 0 */
+	w->cfg = (struct ioh_walk_config){ .rtaddr = 0x1000, .mode = IOH_VTD_SCALABLE, .haw = 39,
+					   .read = ioh_memimg_read, .read_data = m };
+	CHECK_EQ(ioh_walk(ctx, &w->cfg, &ops, w, NULL), IOH_OK);
+	CHECK_EQ(w->ndev, 0);
+	CHECK_PROBLEM(&wu_bus(w, 0)->problems, "lctp", "page 0");
+	CHECK_PROBLEM(&wu_bus(w, 1)->problems, "uctp", "page 0");
+	free(w);
+	ioh_memimg_free(m);
+	ioh_ctx_free(ctx);
+}
+
+/*
+ * Random tables: every qword is zero, noise, or a pointer (with random low
+ * bits) to one of a few pages, so entries point at each other, at the root,
+ * at themselves. Whatever comes out, the walk and every device's page walk
+ * must end within budget, without a crash (run under ASan/UBSan too).
+ */
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return *x;
+}
+
+struct fuzz {
+	const struct ioh_walk_config *cfg;
+	ioh_ctx *ctx;
+	unsigned devices;
+};
+
+static int fuzz_dev(void *data, const struct ioh_walk_device *d)
+{
+	struct fuzz *f = data;
+	ioh_rangeset *wr;
+	struct ioh_walk_config pcfg = *f->cfg;
+	struct ioh_pg_summary s;
+	ioh_status st;
+
+	/* random root tables reach thousands of devices; page-walk a sample of them */
+	if (f->devices++ % 64)
+		return 0;
+	wr = ioh_rangeset_new(8);
+	pcfg.max_reads = 40; /* enough to go through loops and shared subtables, cheap under ASan */
+	st = ioh_walk_mappings(f->ctx, &pcfg, d, NULL, NULL, wr, &s);
+	CHECK(st == IOH_OK || st == IOH_ERR_LIMIT);
+	CHECK(s.reads <= pcfg.max_reads);
+	ioh_rangeset_free(wr);
+	return 0;
+}
+
+TEST_TIMEOUT(walk_hostile_random_tables, 60)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	unsigned total = 0;
+
+	for (unsigned iter = 0; iter < 64; iter++) {
+		ioh_ctx *ctx = ioh_ctx_new();
+		ioh_memimg *m = ioh_memimg_new();
+		struct ioh_walk_config cfg = {
+			.rtaddr = 0x1000, .mode = iter & 1 ? IOH_VTD_SCALABLE : IOH_VTD_LEGACY,
+			.haw = 39, .read = ioh_memimg_read, .read_data = m,
+			.is_ram = iter & 2 ? ioh_memimg_is_ram : NULL, .ram_data = m,
+			.max_reads = 300, .max_pasids = 4, .flags = iter & 4 ? IOH_WALK_NONPRESENT : 0,
+		};
+		struct ioh_walk_ops ops = { NULL, fuzz_dev };
+		struct fuzz f = { &cfg, ctx, 0 };
+		struct ioh_walk_stats st;
+		ioh_status s;
+
+		for (uint64_t a = 0x1000; a < 0x9000; a += 8) {
+			uint64_t r = rnd(&x), v;
+
+			switch (r % 8) {
+			case 0: case 1: case 2:
+				v = 0;
+				break;
+			case 3:
+				v = rnd(&x);
+				break;
+			default: /* a pointer to one of the 8 pages, P mostly set, random low bits */
+				v = (0x1000 + ((r >> 8) % 8) * 0x1000) | ((r >> 16) & 0xfff) | (r >> 40 & 1 ? 0 : 1);
+				break;
+			}
+			CHECK_EQ(ioh_memimg_write_u64(m, a, v), IOH_OK);
+		}
+		s = ioh_walk(ctx, &cfg, &ops, &f, &st);
+		CHECK_MSG(s == IOH_OK || s == IOH_ERR_LIMIT, "iteration %u: %s", iter, ioh_get_err(ctx));
+		CHECK(st.reads <= 300);
+		CHECK_EQ(st.devices, f.devices);
+		total += f.devices;
+		ioh_memimg_free(m);
+		ioh_ctx_free(ctx);
+	}
+	CHECK(total > 500); /* the images did reach devices */
+}

@@ -12,7 +12,12 @@
 
 #include "walk-util.h"
 
-#define SAMPLES "/work/shared/samples"
+static const char *samples_dir(void)
+{
+	const char *d = getenv("IOH_SAMPLES");
+
+	return d ? d : "/work/shared/samples";
+}
 
 static int kd_read(void *data, uint64_t phys, void *buf, size_t len)
 {
@@ -27,7 +32,7 @@ static int kd_read(void *data, uint64_t phys, void *buf, size_t len)
 }
 
 struct truth {
-	uint64_t rtaddr;
+	uint64_t rtaddr, rtaddr_capture;
 	char mode[16];
 	char devices[512];
 };
@@ -37,7 +42,7 @@ static bool read_truth(const char *sample, struct truth *t)
 	char path[256], line[600];
 	FILE *f;
 
-	snprintf(path, sizeof(path), SAMPLES "/%s/truth.txt", sample);
+	snprintf(path, sizeof(path), "%s/%s/truth.txt", samples_dir(), sample);
 	f = fopen(path, "r");
 	if (!f)
 		return false;
@@ -46,6 +51,8 @@ static bool read_truth(const char *sample, struct truth *t)
 		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "rtaddr_old: ", 12))
 			t->rtaddr = strtoull(line + 12, NULL, 0);
+		else if (!strncmp(line, "rtaddr_capture: ", 16))
+			t->rtaddr_capture = strtoull(line + 16, NULL, 0);
 		else if (!strncmp(line, "mode_old: ", 10))
 			snprintf(t->mode, sizeof(t->mode), "%s", line + 10);
 		else if (!strncmp(line, "devices_mapped: ", 16))
@@ -93,7 +100,7 @@ static void walk_sample(const char *sample)
 	kdump_ctx_t *kd;
 	int fdn;
 
-	snprintf(src, sizeof(src), SAMPLES "/%s/vmcore.kdump.xz", sample);
+	snprintf(src, sizeof(src), "%s/%s/vmcore.kdump.xz", samples_dir(), sample);
 	if (!read_truth(sample, &t) || access(src, R_OK)) {
 		printf("note: %s not available; sample walk skipped\n", sample);
 		return;
@@ -125,6 +132,12 @@ static void walk_sample(const char *sample)
 	printf("note: %s: %u devices, %llu walk reads, %llu pages mapped, %zu writable ranges\n",
 	       sample, fd.n, (unsigned long long)st.reads, (unsigned long long)fd.pages,
 	       ioh_rangeset_count(fd.writable));
+	/* The capture kernel's own root table lives in its reserved memory, outside the dump. */
+	if (t.rtaddr_capture) {
+		fd.w->cfg.rtaddr = t.rtaddr_capture;
+		CHECK_EQ(ioh_walk(fd.w->ctx, &fd.w->cfg, NULL, NULL, NULL), IOH_ERR_NODATA);
+		CHECK_CONTAINS(ioh_get_err(fd.w->ctx), "cannot read");
+	}
 	ioh_rangeset_free(fd.writable);
 	ioh_ctx_free(fd.w->ctx);
 	free(fd.w);

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Memory sources: the ops table each kind implements, and shared helpers. */
+#ifndef IOH_SOURCE_INTERNAL_H
+#define IOH_SOURCE_INTERNAL_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <ioh/source.h>
+
+#include "internal.h"
+
+/* Bounds that keep a hostile dump from costing unbounded memory. */
+#define SRC_MAX_RANGES 65536
+#define SRC_MAX_PROBLEMS 16
+#define SRC_HEAD_SIZE 4096
+#define SRC_DESC_MAX 512
+#define SRC_SCAN_CHUNK (512u << 10)
+
+struct ioh_source;
+
+struct source_ops {
+	const char *name;
+	enum ioh_source_kind kind;
+	/*
+	 * Looks at the first bytes of the file: IOH_ERR_NOPROBE when they are
+	 * not this format's, IOH_OK when they are (open then validates the
+	 * rest). head holds min(file size, SRC_HEAD_SIZE) bytes.
+	 */
+	ioh_status (*probe)(struct ioh_source *src, const unsigned char *head, size_t len);
+	/* Fills page_size, ranges, vmcoreinfo and priv; errors name what and where. */
+	ioh_status (*open)(struct ioh_source *src);
+	/* Reads [phys, phys+len) of any length; the message names the first bad address. */
+	ioh_status (*read_phys)(struct ioh_source *src, uint64_t phys, void *buf, size_t len);
+	void (*close)(struct ioh_source *src);
+	/*
+	 * Optional: false when the page at phys is known not to be in the file
+	 * (a hole or a filtered page), so a streaming scan skips it unread.
+	 */
+	bool (*page_in_file)(struct ioh_source *src, uint64_t phys);
+	/* Writes the format-specific part of the description ("ELF64 x86_64, 3 PT_LOAD"). */
+	void (*describe)(struct ioh_source *src, char *buf, size_t size);
+};
+
+struct ioh_source {
+	ioh_ctx *ctx;
+	const struct source_ops *ops;
+	char *name;
+	int fd;		    /* -1 when not file-backed */
+	uint64_t file_size;
+	uint64_t base;	    /* raw images: physical address of byte 0 */
+	uint64_t page_size;
+	struct ioh_range *ranges;
+	size_t nranges;
+	ioh_vmcoreinfo *vi;
+	char *problems[SRC_MAX_PROBLEMS];
+	size_t nproblems;
+	size_t problems_dropped;
+	char desc[SRC_DESC_MAX];
+	void *priv;
+};
+
+extern const struct source_ops ioh_source_elf_ops;
+extern const struct source_ops ioh_source_kdump_ops;
+extern const struct source_ops ioh_source_flat_ops;
+extern const struct source_ops ioh_source_raw_ops;
+extern const struct source_ops ioh_source_mem_ops;
+
+/* Records something wrong that did not stop the open (shown by describe/info). */
+void src_problem(struct ioh_source *src, const char *fmt, ...) IOH_PRINTF(2, 3);
+
+/* Appends [start, end) to src->ranges (unsorted; merged after open). */
+ioh_status src_add_range(struct ioh_source *src, uint64_t start, uint64_t end);
+
+/* Sorts and merges src->ranges. */
+void src_merge_ranges(struct ioh_source *src);
+
+/* pread that loops over short reads; returns bytes read or -1 (errno set). */
+ssize_t src_pread_full(int fd, void *buf, size_t len, uint64_t off);
+
+/* True for a power of two from 4 KiB to 1 MiB: the page sizes we accept. */
+static inline bool src_page_size_ok(uint64_t ps)
+{
+	return ps >= 4096 && ps <= (1u << 20) && !(ps & (ps - 1));
+}
+
+/* ---- diskdump (kdump-compressed) layout, shared by source-kdump.c and source-flat.c ---- */
+
+/* Reads n bytes at offset off of the (possibly virtual) dump file. */
+typedef ioh_status (*dd_pread_fn)(void *priv, void *buf, size_t n, uint64_t off);
+
+struct dd_header {
+	char signature[9];
+	int32_t header_version;
+	char release[66];
+	char machine[66];
+	uint32_t status;
+	uint32_t block_size;
+	uint32_t sub_hdr_size;
+	uint32_t bitmap_blocks;
+	uint32_t max_mapnr32;
+	uint64_t phys_base;
+	uint64_t max_mapnr; /* from the v6 sub-header when present */
+	uint64_t offset_vmcoreinfo;
+	uint64_t size_vmcoreinfo;
+	uint64_t bitmap1_off; /* file offsets of the two bitmaps and the descriptors */
+	uint64_t bitmap2_off;
+	uint64_t bitmap_len; /* bytes per bitmap */
+	uint64_t desc_off;
+};
+
+#define DD_COMPRESSED_ZLIB 0x1
+#define DD_COMPRESSED_LZO 0x2
+#define DD_COMPRESSED_SNAPPY 0x4
+#define DD_INCOMPLETE 0x8
+#define DD_COMPRESSED_ZSTD 0x20
+
+/* IOH_ERR_NOPROBE unless head starts with "KDUMP   " or "DISKDUMP". */
+ioh_status dd_probe(const unsigned char *head, size_t len);
+/* Parses and validates the header and sub-header against file_size. */
+ioh_status dd_read_header(ioh_ctx *ctx, dd_pread_fn rd, void *priv, uint64_t file_size,
+			  struct dd_header *h);
+/* "lzo", "zlib", ... from the status flags. */
+const char *dd_compression_name(uint32_t status);
+/* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */
+ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
+			      const struct dd_header *h);
+
+#endif

@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Exhaustive exploration: every interleaving of the engine's teardown
+ * program (the steps it really issues, recorded through ioh_hw_ops) with
+ * DMA agents that fetch entries as two 64-bit reads in the configured
+ * order, through a context cache that may evict at any time. Breadth-first
+ * with state hashing, so the first violation found has a shortest trace.
+ *
+ * Semantics (the same as the random model's):
+ *  - a context-cache invalidation drops matching cached entries at once and
+ *    marks fetches in progress on them: those may finish, but are not cached;
+ *  - a wait cannot complete while such a marked fetch is still in progress
+ *    (the completion of an invalidation wait drains earlier requests);
+ *  - torn: a fetch returns P=1 and a value that was never whole;
+ *  - stale: a translation uses the copied entry after its teardown completed.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include "model-internal.h"
+
+#define X_MAX_ENTRIES 8
+#define X_MAX_AGENTS 4
+#define X_MAX_PLANS 2
+#define X_MAX_VALUES 255
+#define X_DEFAULT_MAX_STATES (4u << 20)
+
+enum xop { X_WRITE, X_INV_CC, X_WAIT, X_DONE };
+
+struct xstep {
+	uint8_t op, entry, half, gran;
+	uint16_t sid;
+	uint64_t val;
+	const struct ioh_event *ev;
+};
+
+/* Packed state: 16 bytes, zero padding, hashed as bytes. */
+struct xs {
+	uint16_t pc;
+	uint8_t plan;
+	uint8_t pad;
+	uint16_t cached;	      /* 2 bits per entry: 0 none, 1 the copied value, 2 not-present */
+	uint8_t ag[X_MAX_AGENTS];     /* bit0 busy, bit1 hi first, bit2 pre-invalidated, 5:3 entry */
+	uint8_t first[X_MAX_AGENTS];  /* value index of the first word read */
+	uint16_t pad2;
+};
+
+enum xlabel {
+	L_CPU = 1,
+	L_FETCH_LO,   /* start a fetch, low word first */
+	L_FETCH_HI,
+	L_FETCH_ATOM,
+	L_COMPLETE,
+	L_HIT,
+	L_EVICT,
+};
+
+struct explorer {
+	ioh_ctx *ctx;
+	struct ioh_explore_cfg cfg;
+	unsigned n_plans;
+	struct xstep *plan[X_MAX_PLANS];
+	size_t len[X_MAX_PLANS];
+	/* memory and done-mask after pc steps of each plan */
+	uint64_t *mem[X_MAX_PLANS];   /* [(pc * entries + e) * 2 + half] */
+	uint8_t *done[X_MAX_PLANS];   /* bitmask per pc */
+	uint64_t old[X_MAX_ENTRIES][2];
+	uint64_t pub[X_MAX_ENTRIES][4][2]; /* values the plan published whole */
+	unsigned n_pub[X_MAX_ENTRIES];
+	uint16_t sid[X_MAX_ENTRIES];
+	uint64_t pa[X_MAX_ENTRIES];
+	uint64_t values[X_MAX_VALUES];
+	unsigned n_values;
+	/* BFS */
+	struct xs *st;
+	uint32_t *parent;
+	uint16_t *label;
+	size_t n, cap;
+	uint32_t *hash;
+	size_t hcap;
+	uint64_t transitions;
+	/* violation */
+	bool torn, stale;
+};
+
+static const uint64_t *mem_at(const struct explorer *x, const struct xs *s, unsigned e)
+{
+	return &x->mem[s->plan][((size_t)s->pc * x->cfg.entries + e) * 2];
+}
+
+static bool done_at(const struct explorer *x, const struct xs *s, unsigned e)
+{
+	return x->done[s->plan][s->pc] >> e & 1;
+}
+
+static int value_index(struct explorer *x, uint64_t v)
+{
+	for (unsigned i = 0; i < x->n_values; i++)
+		if (x->values[i] == v)
+			return (int)i;
+	if (x->n_values == X_MAX_VALUES)
+		return -1;
+	x->values[x->n_values] = v;
+	return (int)x->n_values++;
+}
+
+static unsigned cached_get(const struct xs *s, unsigned e)
+{
+	return (s->cached >> (2 * e)) & 3;
+}
+
+static void cached_set(struct xs *s, unsigned e, unsigned v)
+{
+	s->cached = (uint16_t)((s->cached & ~(3u << (2 * e))) | (v << (2 * e)));
+}
+
+/* ---- the plan: record what the engine does ---- */
+
+struct recorder {
+	struct ioh_mem mem;
+};
+
+static ioh_status r_read(void *hw, uint64_t pa, uint64_t *v)
+{
+	struct recorder *r = hw;
+
+	*v = 0;
+	ioh_mem_read64(&r->mem, pa, v);
+	return IOH_OK;
+}
+
+static ioh_status r_write(void *hw, uint64_t pa, uint64_t v)
+{
+	struct recorder *r = hw;
+
+	return ioh_mem_write64(&r->mem, pa, v) ? IOH_ERR_NOMEM : IOH_OK;
+}
+
+static ioh_status r_nop(void *hw)
+{
+	(void)hw;
+	return IOH_OK;
+}
+
+static ioh_status r_flush(void *hw, uint64_t pa)
+{
+	(void)hw;
+	(void)pa;
+	return IOH_OK;
+}
+
+static ioh_status r_alloc(void *hw, uint64_t *pa)
+{
+	struct recorder *r = hw;
+
+	return ioh_mem_alloc(&r->mem, pa) ? IOH_ERR_NOMEM : IOH_OK;
+}
+
+static ioh_status r_root(void *hw, uint64_t v)
+{
+	(void)hw;
+	(void)v;
+	return IOH_OK;
+}
+
+static ioh_status r_cc(void *hw, enum ioh_inv_gran g, uint16_t did, uint16_t sid)
+{
+	(void)hw;
+	(void)g;
+	(void)did;
+	(void)sid;
+	return IOH_OK;
+}
+
+static ioh_status r_pc(void *hw, enum ioh_inv_gran g, uint16_t did, uint32_t pasid)
+{
+	(void)hw;
+	(void)g;
+	(void)did;
+	(void)pasid;
+	return IOH_OK;
+}
+
+static ioh_status r_iotlb(void *hw, enum ioh_inv_gran g, uint16_t did, bool dr, bool dw)
+{
+	(void)hw;
+	(void)g;
+	(void)did;
+	(void)dr;
+	(void)dw;
+	return IOH_OK;
+}
+
+static ioh_status r_devtlb(void *hw, uint16_t sid)
+{
+	(void)hw;
+	(void)sid;
+	return IOH_OK;
+}
+
+static const struct ioh_hw_ops recorder_ops = {
+	.read64 = r_read,
+	.write64 = r_write,
+	.wmb = r_nop,
+	.clflush = r_flush,
+	.alloc_page = r_alloc,
+	.set_root = r_root,
+	.inv_context = r_cc,
+	.inv_pasid = r_pc,
+	.inv_iotlb = r_iotlb,
+	.inv_devtlb = r_devtlb,
+	.wait = r_nop,
+};
+
+static uint16_t entry_sid(unsigned i)
+{
+	return (uint16_t)((i + 1) << 3); /* 00:01.0, 00:02.0, ... */
+}
+
+/* The crashed kernel's tables for the small configuration. */
+static ioh_status old_tables(const struct ioh_explore_cfg *cfg, struct recorder *r,
+			     uint64_t *rtaddr, uint64_t old[][2])
+{
+	uint64_t root, ctx, slpt;
+	bool sm = cfg->mode == IOH_VTD_SCALABLE;
+
+	if (ioh_mem_alloc(&r->mem, &root) || ioh_mem_alloc(&r->mem, &ctx) ||
+	    ioh_mem_alloc(&r->mem, &slpt) || ioh_mem_write64(&r->mem, root, ctx | 1))
+		return IOH_ERR_NOMEM;
+	for (unsigned i = 0; i < cfg->entries; i++) {
+		uint64_t q[4] = { 0 }, pa = ctx + (uint64_t)(entry_sid(i) & 0x7f) * (sm ? 32 : 16);
+
+		if (sm) {
+			struct ioh_vtd_sm_context c = { .p = true, .pasiddirptr = slpt };
+			ioh_vtd_sm_context_encode(&c, q);
+		} else {
+			struct ioh_vtd_context c = { .p = true, .aw = 2, .did = (uint16_t)(i + 1),
+						     .slptptr = slpt };
+			ioh_vtd_context_encode(&c, q);
+		}
+		if (ioh_mem_write64(&r->mem, pa, q[0]) || ioh_mem_write64(&r->mem, pa + 8, q[1]))
+			return IOH_ERR_NOMEM;
+		old[i][0] = q[0];
+		old[i][1] = q[1];
+	}
+	*rtaddr = root | (sm ? 1ULL << 10 : 0);
+	return IOH_OK;
+}
+
+static ioh_status plan_events(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg, bool hi_first,
+			      struct ioh_event **out, size_t *n, uint64_t *entry_pa,
+			      uint64_t old[][2])
+{
+	struct recorder r;
+	struct ioh_handover_cfg hc = { .mode = cfg->mode, .strategy = cfg->strategy,
+				       .zero_hi_first = hi_first, .setup_drain = cfg->setup_drain };
+	struct ioh_vtd_cap cap = { .nd = 6, .sagaw = 4, .mgaw = 47, .cm = cfg->cm };
+	struct ioh_vtd_ecap ecap = { .c = true, .qi = true };
+	struct ioh_attach a[X_MAX_ENTRIES];
+	ioh_handover *ho = NULL;
+	uint64_t rt;
+	size_t split;
+	ioh_status st;
+
+	hc.cap = ioh_vtd_cap_encode(&cap);
+	hc.ecap = ioh_vtd_ecap_encode(&ecap);
+	if (ioh_mem_init(&r.mem, 64))
+		return ioh_err(ctx, IOH_ERR_NOMEM, "explore: out of memory");
+	st = old_tables(cfg, &r, &rt, old);
+	if (st == IOH_OK && !(ho = ioh_handover_new(ctx, &hc, &recorder_ops, &r)))
+		st = IOH_ERR_NOMEM;
+	if (st == IOH_OK)
+		st = ioh_handover_copy(ho, rt);
+	if (st != IOH_OK)
+		goto out;
+	split = ioh_event_log_count(ioh_handover_events(ho));
+	for (unsigned i = 0; i < cfg->entries; i++) {
+		a[i] = (struct ioh_attach){ .sid = entry_sid(i), .setup = cfg->setup,
+					    .did = (uint16_t)(100 + i), .aw = 2,
+					    .slptptr = 0x7000000ULL + i * 0x1000, .pasid_dir = 0x7100000ULL };
+		entry_pa[i] = ioh_handover_entry_addr(ho, entry_sid(i));
+	}
+	st = ioh_handover_attach_batch(ho, a, cfg->entries);
+	if (st != IOH_OK)
+		goto out;
+	const struct ioh_event_log *log = ioh_handover_events(ho);
+	*n = ioh_event_log_count(log) - split;
+	*out = malloc((*n ? *n : 1) * sizeof(**out));
+	if (!*out) {
+		st = ioh_err(ctx, IOH_ERR_NOMEM, "explore: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i] = *ioh_event_log_get(log, split + i);
+out:
+	ioh_handover_free(ho);
+	ioh_mem_fini(&r.mem);
+	return st;
+}
+
+static ioh_status check_cfg(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg)
+{
+	if (cfg->entries < 1 || cfg->entries > X_MAX_ENTRIES)
+		return ioh_err(ctx, IOH_ERR_INVALID, "explore: entries must be 1-%d", X_MAX_ENTRIES);
+	if (cfg->agents < 1 || cfg->agents > X_MAX_AGENTS)
+		return ioh_err(ctx, IOH_ERR_INVALID, "explore: agents must be 1-%d", X_MAX_AGENTS);
+	if ((unsigned)cfg->order >= IOH_FETCH__COUNT || (unsigned)cfg->strategy >= IOH_STRAT__COUNT)
+		return ioh_err(ctx, IOH_ERR_INVALID, "explore: unknown fetch order or strategy");
+	if (cfg->mode != IOH_VTD_LEGACY && cfg->mode != IOH_VTD_SCALABLE)
+		return ioh_err(ctx, IOH_ERR_INVALID, "explore: mode must be legacy or scalable");
+	return IOH_OK;
+}
+
+IOH_EXPORT ioh_status ioh_explore_plan(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg,
+				       bool zero_hi_first, struct ioh_event **steps, size_t *n)
+{
+	uint64_t pa[X_MAX_ENTRIES], old[X_MAX_ENTRIES][2];
+	ioh_status st = check_cfg(ctx, cfg);
+
+	*steps = NULL;
+	*n = 0;
+	return st != IOH_OK ? st : plan_events(ctx, cfg, zero_hi_first, steps, n, pa, old);
+}
+
+/* ---- compiling a plan to the abstract machine ---- */
+
+static int entry_of(const struct explorer *x, const uint64_t *pa, uint64_t addr, unsigned *half)
+{
+	for (unsigned e = 0; e < x->cfg.entries; e++)
+		if (addr >= pa[e] && addr < pa[e] + 16) {
+			*half = (unsigned)(addr - pa[e]) / 8;
+			return (int)e;
+		}
+	return -1;
+}
+
+static ioh_status compile(struct explorer *x, unsigned p, const struct ioh_event *ev, size_t n,
+			  const uint64_t *pa)
+{
+	struct xstep *s = calloc(n + 1, sizeof(*s));
+	size_t k = 0;
+
+	if (!s)
+		return ioh_err(x->ctx, IOH_ERR_NOMEM, "explore: out of memory");
+	x->plan[p] = s;
+	for (size_t i = 0; i < n; i++) {
+		struct xstep st = { .ev = &ev[i], .sid = ev[i].sid, .gran = ev[i].gran };
+		unsigned half = 0;
+		int e;
+
+		switch (ev[i].kind) {
+		case IOH_EV_WRITE:
+			e = entry_of(x, pa, ev[i].addr, &half);
+			if (e < 0)
+				continue; /* not an entry the hardware can fetch here */
+			st.op = X_WRITE;
+			st.entry = (uint8_t)e;
+			st.half = (uint8_t)half;
+			st.val = ev[i].val[0];
+			break;
+		case IOH_EV_INV_CONTEXT:
+			st.op = X_INV_CC;
+			break;
+		case IOH_EV_WAIT:
+			st.op = X_WAIT;
+			break;
+		case IOH_EV_PUBLISH:
+			e = entry_of(x, pa, ev[i].addr, &half);
+			if (e >= 0 && x->n_pub[e] < 4) {
+				x->pub[e][x->n_pub[e]][0] = ev[i].val[0];
+				x->pub[e][x->n_pub[e]++][1] = ev[i].val[1];
+			}
+			continue;
+		case IOH_EV_TEARDOWN_DONE:
+			e = entry_of(x, pa, ev[i].addr, &half);
+			if (e < 0)
+				continue;
+			st.op = X_DONE;
+			st.entry = (uint8_t)e;
+			break;
+		default:
+			continue; /* barriers, flushes, IOTLB...: nothing the abstract fetch sees */
+		}
+		s[k++] = st;
+	}
+	x->len[p] = k;
+	x->mem[p] = calloc((k + 1) * x->cfg.entries * 2, sizeof(uint64_t));
+	x->done[p] = calloc(k + 1, 1);
+	if (!x->mem[p] || !x->done[p])
+		return ioh_err(x->ctx, IOH_ERR_NOMEM, "explore: out of memory");
+	for (unsigned e = 0; e < x->cfg.entries; e++) {
+		x->mem[p][e * 2] = x->old[e][0];
+		x->mem[p][e * 2 + 1] = x->old[e][1];
+	}
+	for (size_t pc = 0; pc < k; pc++) {
+		uint64_t *cur = &x->mem[p][pc * x->cfg.entries * 2];
+		uint64_t *next = cur + x->cfg.entries * 2;
+
+		memcpy(next, cur, x->cfg.entries * 2 * sizeof(uint64_t));
+		x->done[p][pc + 1] = x->done[p][pc];
+		if (s[pc].op == X_WRITE)
+			next[s[pc].entry * 2 + s[pc].half] = s[pc].val;
+		if (s[pc].op == X_DONE)
+			x->done[p][pc + 1] |= (uint8_t)(1u << s[pc].entry);
+	}
+	for (size_t i = 0; i < (k + 1) * x->cfg.entries * 2; i++)
+		if (value_index(x, x->mem[p][i]) < 0)
+			return ioh_err(x->ctx, IOH_ERR_LIMIT, "explore: more than %d distinct values",
+				       X_MAX_VALUES);
+	return IOH_OK;
+}
+
+/* ---- transitions ---- */
+
+struct sink {
+	struct ioh_event *ev;
+	size_t n, cap;
+	uint64_t t;
+};
+
+static void put(struct sink *k, const struct ioh_event *ev)
+{
+	if (!k || k->n == k->cap)
+		return;
+	k->ev[k->n] = *ev;
+	k->ev[k->n].t = k->t;
+	k->n++;
+}
+
+static bool agent_owns(const struct explorer *x, unsigned a, unsigned e)
+{
+	return e % x->cfg.agents == a;
+}
+
+static void fetch_event(const struct explorer *x, struct sink *k, unsigned a, unsigned e,
+			enum ioh_event_kind kind, int half, uint64_t v0, uint64_t v1)
+{
+	struct ioh_event ev = { .lane = IOH_LANE_IOMMU, .lane_id = a, .kind = kind, .half = half,
+				.sid = x->sid[e], .val = { v0, v1 },
+				.addr = x->pa[e] + (half == 1 ? 8 : 0) };
+
+	put(k, &ev);
+}
+
+/* A translation with value v for entry e: judge it, cache it. */
+static void use(struct explorer *x, struct xs *s, unsigned a, unsigned e, const uint64_t v[2],
+		bool cacheable, struct sink *k)
+{
+	bool is_old = v[0] == x->old[e][0] && v[1] == x->old[e][1], whole = is_old;
+
+	for (unsigned i = 0; i < x->n_pub[e]; i++)
+		whole |= v[0] == x->pub[e][i][0] && v[1] == x->pub[e][i][1];
+	if ((v[0] & 1) && !whole) {
+		x->torn = true;
+		fetch_event(x, k, a, e, IOH_EV_TORN, -1, v[0], v[1]);
+		return;
+	}
+	if (is_old && done_at(x, s, e)) {
+		x->stale = true;
+		fetch_event(x, k, a, e, IOH_EV_STALE, -1, v[0], v[1]);
+		return;
+	}
+	if (cacheable && ((v[0] & 1) || x->cfg.cm))
+		cached_set(s, e, is_old ? 1 : 2);
+}
+
+static bool cpu_enabled(const struct explorer *x, const struct xs *s)
+{
+	const struct xstep *st;
+
+	if (s->pc >= x->len[s->plan])
+		return false;
+	st = &x->plan[s->plan][s->pc];
+	if (st->op != X_WAIT)
+		return true;
+	for (unsigned a = 0; a < x->cfg.agents; a++)
+		if ((s->ag[a] & 1) && (s->ag[a] & 4))
+			return false;
+	return true;
+}
+
+static void cpu_step(struct explorer *x, struct xs *s, struct sink *k)
+{
+	const struct xstep *st = &x->plan[s->plan][s->pc];
+
+	if (k) {
+		struct ioh_event ev = *st->ev;
+		put(k, &ev);
+	}
+	if (st->op == X_INV_CC) {
+		for (unsigned e = 0; e < x->cfg.entries; e++) {
+			if (st->gran == IOH_INV_DEVICE && x->sid[e] != st->sid)
+				continue;
+			cached_set(s, e, 0);
+			for (unsigned a = 0; a < x->cfg.agents; a++)
+				if ((s->ag[a] & 1) && (s->ag[a] >> 3) == e)
+					s->ag[a] |= 4;
+		}
+	}
+	s->pc++;
+}
+
+/* Applies transition `lab` (kind << 8 | agent << 4 | entry) to s. */
+static void apply(struct explorer *x, struct xs *s, unsigned lab, struct sink *k)
+{
+	unsigned kind = lab >> 8, a = (lab >> 4) & 15, e = lab & 15;
+	const uint64_t *m;
+	uint64_t v[2];
+
+	switch (kind) {
+	case L_CPU:
+		cpu_step(x, s, k);
+		return;
+	case L_EVICT:
+		cached_set(s, e, 0);
+		return;
+	case L_HIT:
+		v[0] = x->old[e][0];
+		v[1] = x->old[e][1];
+		if (cached_get(s, e) == 1) {
+			fetch_event(x, k, a, e, IOH_EV_CACHE_HIT, -1, v[0], v[1]);
+			use(x, s, a, e, v, false, k);
+		}
+		return;
+	case L_FETCH_ATOM:
+		m = mem_at(x, s, e);
+		fetch_event(x, k, a, e, IOH_EV_FETCH, -1, m[0], m[1]);
+		v[0] = m[0];
+		v[1] = m[1];
+		use(x, s, a, e, v, true, k);
+		return;
+	case L_FETCH_LO:
+	case L_FETCH_HI: {
+		unsigned hf = kind == L_FETCH_HI;
+
+		m = mem_at(x, s, e);
+		fetch_event(x, k, a, e, IOH_EV_FETCH_HALF, (int)hf, m[hf], 0);
+		s->ag[a] = (uint8_t)(1 | hf << 1 | e << 3);
+		s->first[a] = (uint8_t)value_index(x, m[hf]);
+		return;
+	}
+	case L_COMPLETE: {
+		unsigned hf = (s->ag[a] >> 1) & 1, ent = s->ag[a] >> 3;
+		bool pre = s->ag[a] & 4;
+
+		m = mem_at(x, s, ent);
+		fetch_event(x, k, a, ent, IOH_EV_FETCH_HALF, (int)!hf, m[!hf], 0);
+		v[hf] = x->values[s->first[a]];
+		v[!hf] = m[!hf];
+		fetch_event(x, k, a, ent, IOH_EV_FETCH, -1, v[0], v[1]);
+		s->ag[a] = 0;
+		s->first[a] = 0;
+		use(x, s, a, ent, v, !pre, k);
+		return;
+	}
+	}
+}
+
+/* All transitions enabled in s, as labels. */
+static unsigned enabled(const struct explorer *x, const struct xs *s, uint16_t *out)
+{
+	unsigned n = 0;
+	enum ioh_fetch_order o = x->cfg.order;
+
+	if (cpu_enabled(x, s))
+		out[n++] = L_CPU << 8;
+	for (unsigned a = 0; a < x->cfg.agents; a++) {
+		if (s->ag[a] & 1) {
+			out[n++] = (uint16_t)(L_COMPLETE << 8 | a << 4);
+			continue;
+		}
+		for (unsigned e = 0; e < x->cfg.entries; e++) {
+			if (!agent_owns(x, a, e))
+				continue;
+			if (cached_get(s, e) == 1) {
+				/* A hit changes nothing unless it is a stale use. */
+				if (done_at(x, s, e))
+					out[n++] = (uint16_t)(L_HIT << 8 | a << 4 | e);
+				continue;
+			}
+			if (cached_get(s, e))
+				continue; /* cached not-present: the request faults, nothing changes */
+			if (o == IOH_FETCH_ATOMIC)
+				out[n++] = (uint16_t)(L_FETCH_ATOM << 8 | a << 4 | e);
+			if (o == IOH_FETCH_LO_HI || o == IOH_FETCH_ANY)
+				out[n++] = (uint16_t)(L_FETCH_LO << 8 | a << 4 | e);
+			if (o == IOH_FETCH_HI_LO || o == IOH_FETCH_ANY)
+				out[n++] = (uint16_t)(L_FETCH_HI << 8 | a << 4 | e);
+		}
+	}
+	for (unsigned e = 0; e < x->cfg.entries; e++)
+		if (cached_get(s, e))
+			out[n++] = (uint16_t)(L_EVICT << 8 | e);
+	return n;
+}
+
+/* ---- state set ---- */
+
+static uint64_t hash_state(const struct xs *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint8_t *b = (const uint8_t *)s;
+
+	for (size_t i = 0; i < sizeof(*s); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static int grow_hash(struct explorer *x)
+{
+	size_t cap = x->hcap ? x->hcap * 2 : 1u << 16;
+	uint32_t *h = calloc(cap, sizeof(*h));
+
+	if (!h)
+		return -1;
+	for (size_t i = 0; i < x->n; i++) {
+		size_t j = hash_state(&x->st[i]) & (cap - 1);
+
+		while (h[j])
+			j = (j + 1) & (cap - 1);
+		h[j] = (uint32_t)(i + 1);
+	}
+	free(x->hash);
+	x->hash = h;
+	x->hcap = cap;
+	return 0;
+}
+
+/* Adds s if new: returns its index, -1 if seen, -2 out of memory/limit. */
+static long add_state(struct explorer *x, const struct xs *s, uint32_t parent, uint16_t lab,
+		      uint64_t max)
+{
+	size_t j;
+
+	if ((x->n + 1) * 2 > x->hcap && grow_hash(x))
+		return -2;
+	for (j = hash_state(s) & (x->hcap - 1); x->hash[j]; j = (j + 1) & (x->hcap - 1))
+		if (!memcmp(&x->st[x->hash[j] - 1], s, sizeof(*s)))
+			return -1;
+	if (x->n >= max)
+		return -3;
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 1u << 15;
+		struct xs *ns = realloc(x->st, nc * sizeof(*ns));
+		uint32_t *np;
+		uint16_t *nl;
+
+		if (!ns)
+			return -2;
+		x->st = ns;
+		np = realloc(x->parent, nc * sizeof(*np));
+		if (!np)
+			return -2;
+		x->parent = np;
+		nl = realloc(x->label, nc * sizeof(*nl));
+		if (!nl)
+			return -2;
+		x->label = nl;
+		x->cap = nc;
+	}
+	x->st[x->n] = *s;
+	x->parent[x->n] = parent;
+	x->label[x->n] = lab;
+	x->hash[j] = (uint32_t)(x->n + 1);
+	return (long)x->n++;
+}
+
+/* Replays the path to state i (plus the violating label) into events. */
+static ioh_status trace(struct explorer *x, size_t i, uint16_t last, struct ioh_explore_result *r)
+{
+	size_t depth = 0, j = i;
+	uint16_t *labs;
+	struct sink k = { 0 };
+	struct xs s;
+
+	while (x->parent[j] != UINT32_MAX) {
+		depth++;
+		j = x->parent[j];
+	}
+	labs = calloc(depth + 1, sizeof(*labs));
+	k.cap = (depth + 1) * 4 + 8;
+	k.ev = calloc(k.cap, sizeof(*k.ev));
+	if (!labs || !k.ev) {
+		free(labs);
+		free(k.ev);
+		return ioh_err(x->ctx, IOH_ERR_NOMEM, "explore: out of memory");
+	}
+	labs[depth] = last;
+	for (size_t d = depth, q = i; d > 0; d--, q = x->parent[q])
+		labs[d - 1] = x->label[q];
+	s = x->st[j];
+	for (size_t d = 0; d <= depth; d++, k.t++)
+		apply(x, &s, labs[d], &k);
+	r->trace = k.ev;
+	r->trace_len = k.n;
+	r->depth = (unsigned)depth + 1;
+	free(labs);
+	return IOH_OK;
+}
+
+static ioh_status bfs(struct explorer *x, struct ioh_explore_result *r)
+{
+	uint64_t max = x->cfg.max_states ? x->cfg.max_states : X_DEFAULT_MAX_STATES;
+	uint16_t labs[1 + X_MAX_AGENTS * X_MAX_ENTRIES * 2 + X_MAX_ENTRIES];
+	size_t head = 0;
+
+	for (unsigned p = 0; p < x->n_plans; p++) {
+		struct xs s;
+
+		memset(&s, 0, sizeof(s));
+		s.plan = (uint8_t)p;
+		if (add_state(x, &s, UINT32_MAX, 0, max) < 0)
+			return ioh_err(x->ctx, IOH_ERR_NOMEM, "explore: out of memory");
+	}
+	for (; head < x->n; head++) {
+		struct xs cur = x->st[head];
+		unsigned n = enabled(x, &cur, labs);
+
+		for (unsigned i = 0; i < n; i++) {
+			struct xs next = cur;
+			long id;
+
+			x->torn = x->stale = false;
+			apply(x, &next, labs[i], NULL);
+			x->transitions++;
+			if (x->torn || x->stale) {
+				r->violation = true;
+				r->torn = x->torn;
+				r->stale = x->stale;
+				return trace(x, head, labs[i], r);
+			}
+			id = add_state(x, &next, (uint32_t)head, labs[i], max);
+			if (id == -2)
+				return ioh_err(x->ctx, IOH_ERR_NOMEM, "explore: out of memory at %zu states",
+					       x->n);
+			if (id == -3)
+				return ioh_err(x->ctx, IOH_ERR_LIMIT,
+					       "explore: more than %llu states; use fewer --entries or "
+					       "--agents, or raise --max-states",
+					       (unsigned long long)max);
+		}
+	}
+	return IOH_OK;
+}
+
+static void explorer_free(struct explorer *x)
+{
+	for (unsigned p = 0; p < X_MAX_PLANS; p++) {
+		free(x->plan[p]);
+		free(x->mem[p]);
+		free(x->done[p]);
+	}
+	free(x->st);
+	free(x->parent);
+	free(x->label);
+	free(x->hash);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static ioh_status explore(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg,
+			  const struct ioh_event *const *plans, const size_t *plan_len,
+			  unsigned n_plans, const uint64_t *pa, uint64_t old[][2],
+			  struct ioh_explore_result *r)
+{
+	struct explorer x = { .ctx = ctx, .cfg = *cfg, .n_plans = n_plans };
+	double t0 = now();
+	ioh_status st = IOH_OK;
+
+	for (unsigned e = 0; e < cfg->entries; e++) {
+		x.old[e][0] = old[e][0];
+		x.old[e][1] = old[e][1];
+		x.sid[e] = entry_sid(e);
+		x.pa[e] = pa[e];
+	}
+	for (unsigned p = 0; p < n_plans && st == IOH_OK; p++)
+		st = compile(&x, p, plans[p], plan_len[p], pa);
+	if (st == IOH_OK)
+		st = bfs(&x, r);
+	r->states = x.n;
+	r->transitions = x.transitions;
+	r->seconds = now() - t0;
+	explorer_free(&x);
+	return st;
+}
+
+IOH_EXPORT ioh_status ioh_explore_steps(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg,
+					const struct ioh_event *const *plans, const size_t *plan_len,
+					unsigned n_plans, struct ioh_explore_result *res)
+{
+	uint64_t pa[X_MAX_ENTRIES], old[X_MAX_ENTRIES][2];
+	struct ioh_event *ev = NULL;
+	size_t n;
+	ioh_status st;
+
+	memset(res, 0, sizeof(*res));
+	st = check_cfg(ctx, cfg);
+	if (st != IOH_OK)
+		return st;
+	if (!n_plans || n_plans > X_MAX_PLANS)
+		return ioh_err(ctx, IOH_ERR_INVALID, "explore: 1-%d plans", X_MAX_PLANS);
+	/* The layout (entry addresses, copied values) is the one the engine produced. */
+	st = plan_events(ctx, cfg, false, &ev, &n, pa, old);
+	free(ev);
+	if (st != IOH_OK)
+		return st;
+	return explore(ctx, cfg, plans, plan_len, n_plans, pa, old, res);
+}
+
+IOH_EXPORT ioh_status ioh_explore(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg,
+				  struct ioh_explore_result *res)
+{
+	uint64_t pa[X_MAX_ENTRIES], old[X_MAX_ENTRIES][2];
+	struct ioh_event *ev[X_MAX_PLANS] = { NULL };
+	size_t len[X_MAX_PLANS];
+	unsigned np;
+	ioh_status st;
+
+	memset(res, 0, sizeof(*res));
+	st = check_cfg(ctx, cfg);
+	if (st != IOH_OK)
+		return st;
+	/* "zero": the compiler may emit the two stores in either order, so both are checked. */
+	np = cfg->strategy == IOH_STRAT_ZERO ? 2 : 1;
+	for (unsigned p = 0; p < np && st == IOH_OK; p++)
+		st = plan_events(ctx, cfg, p == 1, &ev[p], &len[p], pa, old);
+	if (st == IOH_OK)
+		st = explore(ctx, cfg, (const struct ioh_event *const *)ev, len, np, pa, old, res);
+	for (unsigned p = 0; p < np; p++)
+		free(ev[p]);
+	if (st != IOH_OK)
+		ioh_err_wrap(ctx, st, "%s, %s, %u entries, %u agents", ioh_strategy_name(cfg->strategy),
+			     ioh_fetch_order_name(cfg->order), cfg->entries, cfg->agents);
+	return st;
+}
+
+IOH_EXPORT void ioh_explore_result_free(struct ioh_explore_result *res)
+{
+	free(res->trace);
+	res->trace = NULL;
+	res->trace_len = 0;
+}
