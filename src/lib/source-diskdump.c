@@ -53,6 +53,8 @@ static void copy_str(char *dst, const unsigned char *src, size_t n)
 static ioh_status parse_main(ioh_ctx *ctx, const unsigned char *b, struct dd_header *h)
 {
 	copy_str(h->signature, b, 8);
+	for (int i = 7; i > 0 && h->signature[i] == ' '; i--)
+		h->signature[i] = '\0';
 	h->header_version = (int32_t)le32(b + 8);
 	copy_str(h->release, b + 12 + 2 * 65, 65);
 	copy_str(h->machine, b + 12 + 4 * 65, 65);
