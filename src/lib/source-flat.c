@@ -45,6 +45,7 @@ struct flat_priv {
 	uint64_t rank_pfns; /* pfns per rank block */
 	unsigned char *bm;  /* cached bitmap-2 bytes of one rank block */
 	uint64_t bm_block;
+	uint64_t last_pfn, last_idx; /* last rank computed, in bm_block */
 	unsigned char *page; /* last decoded page */
 	uint64_t page_pfn;
 	unsigned char *cbuf; /* compressed bytes */
@@ -211,15 +212,6 @@ static ioh_status vpread(void *priv, void *buf, size_t n, uint64_t off)
 
 /* ---- the kdump-compressed reader over the rearranged view ---- */
 
-static ioh_status read_bit(struct ioh_source *src, uint64_t base, uint64_t pfn, int *bit)
-{
-	unsigned char b = 0;
-	ioh_status st = vpread(src, &b, 1, base + pfn / 8);
-
-	*bit = b >> (pfn & 7) & 1;
-	return st;
-}
-
 /* Walks both bitmaps once: RAM ranges from the first, rank table from the second. */
 static ioh_status scan_bitmaps(struct ioh_source *src, struct flat_priv *p)
 {
@@ -317,29 +309,63 @@ static ioh_status flat_open(struct ioh_source *src)
 	return dd_load_vmcoreinfo(src, vpread, src, &p->h);
 }
 
-/* Index of pfn's descriptor: set bits of bitmap 2 before it. */
+/* Makes p->bm hold the bitmap-2 bytes of pfn's rank block. */
+static ioh_status load_block(struct ioh_source *src, uint64_t pfn)
+{
+	struct flat_priv *p = src->priv;
+	uint64_t blk = pfn / p->rank_pfns, first = blk * p->rank_pfns;
+	uint64_t bytes = p->rank_pfns / 8, avail = (p->h.max_mapnr + 7) / 8 - first / 8;
+	ioh_status st;
+
+	if (blk == p->bm_block)
+		return IOH_OK;
+	if (bytes > avail)
+		bytes = avail;
+	memset(p->bm, 0, p->rank_pfns / 8);
+	p->bm_block = UINT64_MAX;
+	if ((st = vpread(src, p->bm, bytes, p->h.bitmap2_off + first / 8)) != IOH_OK)
+		return st;
+	p->bm_block = blk;
+	p->last_pfn = first;
+	p->last_idx = p->rank[blk];
+	return IOH_OK;
+}
+
+static bool bm_bit(const struct flat_priv *p, uint64_t pfn)
+{
+	uint64_t q = pfn % p->rank_pfns;
+
+	return p->bm[q / 8] >> (q & 7) & 1;
+}
+
+/*
+ * Index of pfn's descriptor: set bits of bitmap 2 before it. Counted from
+ * the last lookup when it is earlier in the same block, so a scan costs a
+ * few bits a page instead of a popcount of the whole block.
+ */
 static ioh_status desc_index(struct ioh_source *src, uint64_t pfn, uint64_t *idx)
 {
 	struct flat_priv *p = src->priv;
-	uint64_t blk = pfn / p->rank_pfns, first = blk * p->rank_pfns, n = 0;
-	ioh_status st;
+	uint64_t first = pfn / p->rank_pfns * p->rank_pfns, from, n;
+	ioh_status st = load_block(src, pfn);
 
-	if (blk != p->bm_block) {
-		uint64_t bytes = p->rank_pfns / 8, avail = (p->h.max_mapnr + 7) / 8 - first / 8;
-
-		if (bytes > avail)
-			bytes = avail;
-		memset(p->bm, 0, p->rank_pfns / 8);
-		p->bm_block = UINT64_MAX;
-		if ((st = vpread(src, p->bm, bytes, p->h.bitmap2_off + first / 8)) != IOH_OK)
-			return st;
-		p->bm_block = blk;
+	if (st != IOH_OK)
+		return st;
+	if (p->last_pfn > pfn) {
+		p->last_pfn = first;
+		p->last_idx = p->rank[pfn / p->rank_pfns];
 	}
-	for (uint64_t i = 0; i < (pfn - first) / 8; i++)
-		n += (uint64_t)__builtin_popcount(p->bm[i]);
-	for (uint64_t q = (pfn - first) & ~7ull; q < pfn - first; q++)
-		n += p->bm[q / 8] >> (q & 7) & 1;
-	*idx = p->rank[blk] + n;
+	from = p->last_pfn;
+	n = p->last_idx;
+	while (from < pfn && (from - first) % 8)
+		n += bm_bit(p, from++);
+	for (; from + 8 <= pfn; from += 8)
+		n += (uint64_t)__builtin_popcount(p->bm[(from - first) / 8]);
+	while (from < pfn)
+		n += bm_bit(p, from++);
+	p->last_pfn = pfn;
+	p->last_idx = n;
+	*idx = n;
 	return IOH_OK;
 }
 
@@ -403,24 +429,27 @@ static ioh_status flat_page(struct ioh_source *src, uint64_t addr)
 {
 	struct flat_priv *p = src->priv;
 	uint64_t pfn = addr / src->page_size;
-	int ram = 0, file = 0;
+	int ram = 0;
 	ioh_status st;
 
 	if (pfn == p->page_pfn)
 		return IOH_OK;
-	if (pfn >= p->h.max_mapnr || (st = read_bit(src, p->h.bitmap1_off, pfn, &ram)) != IOH_OK ||
-	    !ram)
+	if (pfn >= p->h.max_mapnr)
+		return ioh_err(src->ctx, IOH_ERR_NODATA,
+			       "0x%" PRIx64 ": not in the dump (past the last pfn, 0x%" PRIx64 ")",
+			       addr, p->h.max_mapnr - 1);
+	/* In the file implies RAM: the first bitmap only matters for absent pages. */
+	if ((st = load_block(src, pfn)) != IOH_OK)
+		return st;
+	if (bm_bit(p, pfn))
+		return load_page(src, pfn);
+	if ((st = dd_bit(vpread, src, p->h.bitmap1_off, pfn, &ram)) != IOH_OK || !ram)
 		return ioh_err(src->ctx, IOH_ERR_NODATA,
 			       "0x%" PRIx64 ": not in the dump (not RAM in the crashed kernel)",
 			       addr);
-	if ((st = read_bit(src, p->h.bitmap2_off, pfn, &file)) != IOH_OK)
-		return st;
-	if (!file)
-		return ioh_err(src->ctx, IOH_ERR_EXCLUDED,
-			       "0x%" PRIx64 ": page excluded from the dump (filtered by "
-			       "makedumpfile -d)",
-			       addr);
-	return load_page(src, pfn);
+	return ioh_err(src->ctx, IOH_ERR_EXCLUDED,
+		       "0x%" PRIx64 ": page excluded from the dump (filtered by makedumpfile -d)",
+		       addr);
 }
 
 static ioh_status flat_read(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
