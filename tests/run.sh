@@ -6,6 +6,14 @@ set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
+# The real crash samples: shared/ beside the checkout (CI), else the workplace's copy.
+if [ -z "${IOH_SAMPLES:-}" ]; then
+	for d in "$src/../shared/samples" /work/shared/samples; do
+		[ -d "$d" ] && { IOH_SAMPLES=$(cd "$d" && pwd); break; }
+	done
+fi
+export IOH_SAMPLES="${IOH_SAMPLES:-/nonexistent/samples}"
+export LSAN_OPTIONS="suppressions=$src/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -33,6 +33,11 @@ struct source_ops {
 	/* Reads [phys, phys+len) of any length; the message names the first bad address. */
 	ioh_status (*read_phys)(struct ioh_source *src, uint64_t phys, void *buf, size_t len);
 	void (*close)(struct ioh_source *src);
+	/*
+	 * Optional: false when the page at phys is known not to be in the file
+	 * (a hole or a filtered page), so a streaming scan skips it unread.
+	 */
+	bool (*page_in_file)(struct ioh_source *src, uint64_t phys);
 	/* Writes the format-specific part of the description ("ELF64 x86_64, 3 PT_LOAD"). */
 	void (*describe)(struct ioh_source *src, char *buf, size_t size);
 };
@@ -120,5 +125,10 @@ const char *dd_compression_name(uint32_t status);
 /* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
 			      const struct dd_header *h);
+/* Adds the RAM ranges of the first bitmap to src (read in 64 KiB chunks). */
+ioh_status dd_ram_ranges(struct ioh_source *src, dd_pread_fn rd, void *priv,
+			 const struct dd_header *h);
+/* One bit of a bitmap at bitmap_off. */
+ioh_status dd_bit(dd_pread_fn rd, void *priv, uint64_t bitmap_off, uint64_t pfn, int *bit);
 
 #endif

@@ -7,7 +7,7 @@
 . "$IOH_SRCDIR/tests/cli/lib.sh"
 B="$IOH_BIN"
 PAGE="$IOH_BUILDDIR/tests/tools/kdump-page"
-S=/work/shared/samples
+S=${IOH_SAMPLES:-/work/shared/samples}
 
 # json_addr FILE KEY: the first "KEY": "0x..." value in a decode --json output.
 json_addr() { sed -n "s/.*\"$2\": \"\(0x[0-9a-f]*\)\".*/\1/p" "$1" | head -n 1; }

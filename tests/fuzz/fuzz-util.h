@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ioh/vtd.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A finding that no sanitizer would see: print why and abort, so libFuzzer saves the input. */
@@ -85,6 +87,19 @@ static inline char *fz_str(struct fz *f, size_t max, size_t *lenp)
 	if (lenp)
 		*lenp = len;
 	return s;
+}
+
+/* A problem list within its bounds, every string terminated. */
+static inline void fz_check_problems(const struct ioh_problems *pr)
+{
+	FZ_ASSERT(pr->n <= IOH_PROBLEMS_MAX, "%u problems in a list of %d", pr->n,
+		  IOH_PROBLEMS_MAX);
+	for (unsigned i = 0; i < pr->n; i++) {
+		FZ_ASSERT(strnlen(pr->p[i].field, sizeof(pr->p[i].field)) < sizeof(pr->p[i].field),
+			  "problem field not terminated");
+		FZ_ASSERT(strnlen(pr->p[i].what, sizeof(pr->p[i].what)) < sizeof(pr->p[i].what),
+			  "problem text not terminated");
+	}
 }
 
 /* ---- UTF-8, checked independently of the library's own checker ---- */

@@ -20,3 +20,17 @@ for f in tests/fixtures/mem/*.txt; do
 	# the same tables with torn entries delivered too
 	{ echo "$w 1"; cat "$f"; } >"$c/fuzz-walk/np-$(basename "$f")"
 done
+
+# Kernel logs: the small fixtures (the two 28 KiB sample captures are left out),
+# each behind the chunk-size byte the target reads first.
+mkdir -p "$c/fuzz-klog"
+for f in tests/fixtures/logs/*.log; do
+	[ "$(wc -c <"$f")" -le 4096 ] || continue
+	{ printf '\007'; cat "$f"; } >"$c/fuzz-klog/$(basename "$f")"
+done
+
+# DMAR tables: the binaries the hex fixtures describe (tiny).
+mkdir -p "$c/fuzz-dmar"
+for f in tests/fixtures/dmar/*.hex; do
+	sh tests/fixtures/dmar/hex2bin.sh "$f" "$c/fuzz-dmar/$(basename "$f" .hex).bin"
+done
