@@ -213,7 +213,7 @@ const struct ioh_klog_device *ioh_klog_device_find(const ioh_klog *k, struct ioh
  */
 size_t ioh_klog_event_count(const ioh_klog *k);
 const struct ioh_klog_event *ioh_klog_event_at(const ioh_klog *k, size_t i);
-/* Index of the next event of `kind` at or after *pos, updating *pos; NULL at the end. */
+/* The first event of `kind` at index *pos or later; *pos moves past it. NULL at the end. */
 const struct ioh_klog_event *ioh_klog_next(const ioh_klog *k, enum ioh_klog_kind kind, size_t *pos);
 
 /* The kernel's own wording for a fault reason, as first seen in the input; "" if never. */

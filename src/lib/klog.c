@@ -161,10 +161,15 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t sz, size_t max)
 	return true;
 }
 
+static bool storm_kind(enum ioh_klog_kind kind)
+{
+	return kind == IOH_KLOG_DMA_FAULT || kind == IOH_KLOG_IR_FAULT ||
+	       kind == IOH_KLOG_SUPPRESSED;
+}
+
 static void push_event(ioh_klog *k, const struct ioh_klog_event *ev)
 {
-	bool storm = ev->kind == IOH_KLOG_DMA_FAULT || ev->kind == IOH_KLOG_IR_FAULT ||
-		     ev->kind == IOH_KLOG_SUPPRESSED;
+	bool storm = storm_kind(ev->kind);
 
 	if (storm && k->storm_events >= IOH_KLOG_STORM_EVENTS_MAX) {
 		k->sum.events_dropped++;
@@ -480,7 +485,10 @@ static void emit(ioh_klog *k, struct ioh_klog_event *ev, const char *msg, bool d
 	if ((ev->kind == IOH_KLOG_DMA_FAULT || ev->kind == IOH_KLOG_IR_FAULT) && ev->reason >= 0 &&
 	    ev->reason < 256 && !k->reason_text[ev->reason][0] && ev->text[0])
 		klog_sanitize(k->reason_text[ev->reason], sizeof(k->reason_text[0]), ev->text);
-	klog_sanitize(ev->text, sizeof(ev->text), msg);
+	/* the message becomes the event's text only where it will be kept */
+	if (ev->kind == IOH_KLOG_UNCLASSIFIED || !storm_kind(ev->kind) ||
+	    k->storm_events < IOH_KLOG_STORM_EVENTS_MAX)
+		klog_sanitize(ev->text, sizeof(ev->text), msg);
 	if (account(k, ev))
 		push_event(k, ev);
 }
