@@ -14,7 +14,7 @@ FUZZ_BUILD         ?= build-fuzz
 FUZZ_SECONDS       ?= 300
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_TARGETS       ?=
-FUZZ_PKGS          := libelf libkdumpfile
+FUZZ_PKGS          := libelf libkdumpfile zlib lzo2
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS        := -std=c11 -D_GNU_SOURCE -DIOH_VERSION='"fuzz"' -DIOH_FUZZ=1 -O1 -g \
                       -fno-omit-frame-pointer -Wall -Wextra -Wno-missing-field-initializers \

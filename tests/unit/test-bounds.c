@@ -319,6 +319,8 @@ TEST_TIMEOUT(bounds_klog_flood, 180)
 		CHECK_EQ(ioh_klog_feed(k, line, (size_t)n), IOH_OK);
 	}
 	memset(longline, 'A', sizeof(longline));
+	/* Only lines that could hold a DMAR record are measured, so make it look like one. */
+	memcpy(longline, "[ 999.000000] DMAR: [DMA Read] ", 31);
 	CHECK_EQ(ioh_klog_feed(k, longline, sizeof(longline)), IOH_OK);
 	CHECK_EQ(ioh_klog_end(k), IOH_OK);
 	long long peak = count_stop();
