@@ -158,6 +158,31 @@ static ioh_status classify(struct ioh_source *src, uint64_t addr, kdump_status k
 }
 
 /*
+ * After a failed read, libkdumpfile 0.5.1 may have lost a cache slot; a fresh
+ * context keeps a damaged dump from exhausting the cache (which ends in a
+ * NULL-pointer write inside the library).
+ */
+static ioh_status read_failed(struct ioh_source *src, uint64_t addr)
+{
+	struct kdump_priv *p = src->priv;
+	ioh_status st = ioh_err(src->ctx, IOH_ERR_CORRUPT, "0x%" PRIx64 ": libkdumpfile: %s", addr,
+				kdump_get_err(p->k));
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", ioh_get_err(src->ctx));
+	if (p->file)
+		kdump_bmp_decref(p->file);
+	p->file = NULL;
+	kdump_free(p->k);
+	p->k = NULL;
+	if (kdump_setup(src) != IOH_OK || get_bitmap(src, KDUMP_ATTR_FILE_PAGEMAP, &p->file) != IOH_OK)
+		WARN(src->ctx, "%s: cannot reopen after a read error: %s", src->name,
+		     ioh_get_err(src->ctx));
+	ioh_err(src->ctx, st, "%s", msg);
+	return st;
+}
+
+/*
  * Pages are checked against the bitmaps before libkdumpfile sees the
  * address: 0.5.1 leaks a cache slot on each failed read, and once the cache
  * is used up it decompresses into a NULL buffer (seen in a full scan of the
@@ -174,7 +199,10 @@ static ioh_status kdump_readp(struct ioh_source *src, uint64_t phys, void *buf, 
 		size_t n;
 		kdump_status ks;
 
-		while (run < end && run / ps < p->h.max_mapnr && bit(p->file, run / ps))
+		if (!p->k || !p->file)
+		return ioh_err(src->ctx, IOH_ERR_CORRUPT, "0x%" PRIx64 ": libkdumpfile could not "
+				"be reopened after an earlier error", phys);
+	while (run < end && run / ps < p->h.max_mapnr && bit(p->file, run / ps))
 			run = (run / ps + 1) * ps;
 		if (run == phys)
 			return classify(src, phys, KDUMP_ERR_NODATA);
@@ -183,8 +211,7 @@ static ioh_status kdump_readp(struct ioh_source *src, uint64_t phys, void *buf, 
 		n = (size_t)(run - phys);
 		ks = kdump_read(p->k, KDUMP_MACHPHYSADDR, phys, out, &n);
 		if (ks != KDUMP_OK || n != run - phys)
-			return ioh_err(src->ctx, IOH_ERR_CORRUPT, "0x%" PRIx64 ": libkdumpfile: %s",
-				       phys + n, kdump_get_err(p->k));
+			return read_failed(src, phys + n);
 		out += n;
 		phys = run;
 	}
