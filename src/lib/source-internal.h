@@ -125,9 +125,40 @@ const char *dd_compression_name(uint32_t status);
 /* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
 			      const struct dd_header *h);
-/* Adds the RAM ranges of the first bitmap to src (read in 64 KiB chunks). */
-ioh_status dd_ram_ranges(struct ioh_source *src, dd_pread_fn rd, void *priv,
-			 const struct dd_header *h);
+/* source-ddread.c: our own reader of the kdump-compressed layout. */
+struct dd_reader {
+	dd_pread_fn rd; /* how to read the (possibly virtual) dump file */
+	void *rdpriv;
+	uint64_t size;	/* its size */
+	struct dd_header h;
+	uint64_t *rank; /* set bits of bitmap 2 before each block */
+	size_t nrank;
+	uint64_t rank_pfns; /* pfns per block */
+	unsigned char *bm;  /* bitmap-2 bytes of block bm_block */
+	uint64_t bm_block;
+	uint64_t last_pfn, last_idx; /* last rank computed, in bm_block */
+	unsigned char *page;	     /* last decoded page */
+	uint64_t page_pfn;
+	unsigned char *cbuf; /* compressed bytes */
+};
+
+struct dd_desc {
+	uint64_t offset;
+	uint32_t size;
+	uint32_t flags;
+};
+
+/* With rd, rdpriv, size and h filled: scans the bitmaps (adds src's RAM ranges). */
+ioh_status dd_reader_open(struct ioh_source *src, struct dd_reader *r);
+void dd_reader_close(struct dd_reader *r);
+/* IOH_OK when the page at addr is in the file; else NODATA or EXCLUDED with the address. */
+ioh_status dd_reader_present(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
+/* The page's descriptor, validated against the page size and the file size. */
+ioh_status dd_reader_desc(struct ioh_source *src, struct dd_reader *r, uint64_t pfn,
+			  struct dd_desc *out);
+/* Makes r->page hold the page at addr (decoded). */
+ioh_status dd_reader_page(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
+
 /* One bit of a bitmap at bitmap_off. */
 ioh_status dd_bit(dd_pread_fn rd, void *priv, uint64_t bitmap_off, uint64_t pfn, int *bit);
 

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * kdump-compressed dumps (makedumpfile -c/-l/-p/-z), read through
+ * kdump-compressed dumps (makedumpfile -c/-l/-p/-z), page data read through
  * libkdumpfile in machine-physical addresses (no address translation, so no
- * "OS type" needed). We check the header ourselves first so that a damaged
- * dump gets a message naming the field, and take VMCOREINFO from it.
+ * "OS type" needed).
  *
- * A read is classified with the dump's two bitmaps: not in the RAM bitmap →
- * IOH_ERR_NODATA (a hole); RAM but not in the file → EXCLUDED (filtered by
- * -d); in both → libkdumpfile reads it, and a failure is damage (CORRUPT).
- * The file bitmap comes from libkdumpfile's "file.pagemap"; the RAM bitmap
- * we read from the file ourselves, because getting "memory.pagemap" from
- * 0.5.1 leaks 24 KiB per open (seen with LeakSanitizer).
+ * Before libkdumpfile sees an address, our own reader of the layout
+ * (source-ddread.c, over pread) says whether the page is there: not in the
+ * RAM bitmap → IOH_ERR_NODATA (a hole); RAM but not in the file bitmap →
+ * EXCLUDED (filtered by -d); in the file → its descriptor must be sane
+ * (offset and size inside the file, size at most a page, known compression)
+ * or the read is CORRUPT. Only then is libkdumpfile asked, one page at a
+ * time. libkdumpfile 0.5.1 is not safe on its own against damaged dumps:
+ * each failed read leaks a cache slot until it decompresses into a NULL
+ * buffer, a raw-page descriptor with a short size overflows its heap, and
+ * fetching "memory.pagemap" leaks 24 KiB (all seen in our tests and mutation
+ * runs). After any failed libkdumpfile read we also start a fresh context.
  * Zero pages filtered by -d 1 stay in the file bitmap and read as zeros.
  *
- * Memory: libkdumpfile's page cache is cut to a few entries and it is told
- * to use read(2), not mmap(2), so RSS stays flat whatever the dump size.
+ * Memory: libkdumpfile's page cache is cut to a few entries and it is told to
+ * use read(2), not mmap(2); our reader costs what source-ddread.c states.
  */
 #include <inttypes.h>
 #include <libkdumpfile/kdumpfile.h>
@@ -26,8 +30,7 @@
 
 struct kdump_priv {
 	kdump_ctx_t *k;
-	kdump_bmp_t *file; /* file.pagemap: pfn is in the file */
-	struct dd_header h;
+	struct dd_reader dd;
 };
 
 static ioh_status kdump_probe(struct ioh_source *src, const unsigned char *head, size_t len)
@@ -58,29 +61,6 @@ static ioh_status kfail(struct ioh_source *src, kdump_status ks, const char *wha
 		       "libkdumpfile: %s: %s", what, e ? e : kdump_strerror(ks));
 }
 
-static ioh_status get_bitmap(struct ioh_source *src, const char *key, kdump_bmp_t **out)
-{
-	struct kdump_priv *p = src->priv;
-	kdump_attr_t a = { .type = KDUMP_BITMAP };
-	kdump_status ks = kdump_get_typed_attr(p->k, key, &a);
-
-	if (ks != KDUMP_OK)
-		return kfail(src, ks, key);
-	*out = a.val.bitmap;
-	kdump_bmp_incref(*out);
-	return IOH_OK;
-}
-
-static bool bit(kdump_bmp_t *bmp, uint64_t pfn)
-{
-	/* libkdumpfile fills whole words even for one bit: give it room. */
-	uint64_t raw[4] = { 0 };
-
-	if (kdump_bmp_get_bits(bmp, pfn, pfn, (unsigned char *)raw) != KDUMP_OK)
-		return false;
-	return raw[0] & 1;
-}
-
 static ioh_status kdump_setup(struct ioh_source *src)
 {
 	struct kdump_priv *p = src->priv;
@@ -103,10 +83,10 @@ static ioh_status kdump_setup(struct ioh_source *src)
 	ks = kdump_get_number_attr(p->k, KDUMP_ATTR_PAGE_SIZE, &ps);
 	if (ks != KDUMP_OK)
 		return kfail(src, ks, "page size");
-	if (ps != p->h.block_size)
+	if (ps != p->dd.h.block_size)
 		return ioh_err(src->ctx, IOH_ERR_CORRUPT,
 			       "page size %" PRIu64 " differs from block_size %u", (uint64_t)ps,
-			       p->h.block_size);
+			       p->dd.h.block_size);
 	src->page_size = ps;
 	return IOH_OK;
 }
@@ -119,74 +99,73 @@ static ioh_status kdump_open(struct ioh_source *src)
 	if (!p)
 		return ioh_err(src->ctx, IOH_ERR_NOMEM, "out of memory");
 	src->priv = p;
-	if ((st = dd_read_header(src->ctx, fd_pread, src, src->file_size, &p->h)) != IOH_OK)
+	p->dd.rd = fd_pread;
+	p->dd.rdpriv = src;
+	p->dd.size = src->file_size;
+	if ((st = dd_read_header(src->ctx, fd_pread, src, src->file_size, &p->dd.h)) != IOH_OK)
 		return st;
+	src->page_size = p->dd.h.block_size;
 	/* makedumpfile leaves utsname empty when the dump had no VMCOREINFO. */
-	if (p->h.machine[0] && strcmp(p->h.machine, "x86_64"))
+	if (p->dd.h.machine[0] && strcmp(p->dd.h.machine, "x86_64"))
 		return ioh_err(src->ctx, IOH_ERR_NOTIMPL, "kdump header: machine '%.20s' is not x86_64",
-			       p->h.machine);
-	if (p->h.status & DD_INCOMPLETE)
+			       p->dd.h.machine);
+	if (p->dd.h.status & DD_INCOMPLETE)
 		src_problem(src, "the dump is marked incomplete (makedumpfile ran out of space); "
 				 "pages written last are missing");
 	if ((st = kdump_setup(src)) != IOH_OK)
 		return st;
-	if ((st = get_bitmap(src, KDUMP_ATTR_FILE_PAGEMAP, &p->file)) != IOH_OK)
+	if ((st = dd_reader_open(src, &p->dd)) != IOH_OK)
 		return st;
-	if ((st = dd_ram_ranges(src, fd_pread, src, &p->h)) != IOH_OK)
-		return st;
-	return dd_load_vmcoreinfo(src, fd_pread, src, &p->h);
-}
-
-static ioh_status classify(struct ioh_source *src, uint64_t addr, kdump_status ks)
-{
-	struct kdump_priv *p = src->priv;
-	uint64_t pfn = addr / src->page_size;
-	int ram = 0;
-
-	if (pfn >= p->h.max_mapnr || dd_bit(fd_pread, src, p->h.bitmap1_off, pfn, &ram) != IOH_OK ||
-	    !ram)
-		return ioh_err(src->ctx, IOH_ERR_NODATA,
-			       "0x%" PRIx64 ": not in the dump (not RAM in the crashed kernel)",
-			       addr);
-	if (!bit(p->file, pfn))
-		return ioh_err(src->ctx, IOH_ERR_EXCLUDED,
-			       "0x%" PRIx64 ": page excluded from the dump (filtered by "
-			       "makedumpfile -d)",
-			       addr);
-	return ioh_err(src->ctx, ks == KDUMP_ERR_SYSTEM ? IOH_ERR_SYSTEM : IOH_ERR_CORRUPT,
-		       "0x%" PRIx64 ": libkdumpfile: %s", addr, kdump_get_err(p->k));
+	return dd_load_vmcoreinfo(src, fd_pread, src, &p->dd.h);
 }
 
 /*
- * Pages are checked against the bitmaps before libkdumpfile sees the
- * address: 0.5.1 leaks a cache slot on each failed read, and once the cache
- * is used up it decompresses into a NULL buffer (seen in a full scan of the
- * samples). So libkdumpfile is only asked for pages the file holds.
+ * After a failed read, libkdumpfile 0.5.1 may have lost a cache slot; a fresh
+ * context keeps a damaged dump from exhausting the cache (which ends in a
+ * NULL-pointer write inside the library).
  */
+static ioh_status read_failed(struct ioh_source *src, uint64_t addr)
+{
+	struct kdump_priv *p = src->priv;
+	ioh_status st = ioh_err(src->ctx, IOH_ERR_CORRUPT, "0x%" PRIx64 ": libkdumpfile: %s", addr,
+				kdump_get_err(p->k));
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", ioh_get_err(src->ctx));
+	kdump_free(p->k);
+	p->k = NULL;
+	if (kdump_setup(src) != IOH_OK)
+		WARN(src->ctx, "%s: cannot reopen after a read error: %s", src->name,
+		     ioh_get_err(src->ctx));
+	ioh_err(src->ctx, st, "%s", msg);
+	return st;
+}
+
 static ioh_status kdump_readp(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
 {
 	struct kdump_priv *p = src->priv;
-	uint64_t ps = src->page_size, end = phys + len;
+	uint64_t ps = src->page_size;
 	unsigned char *out = buf;
 
-	while (phys < end) {
-		uint64_t run = phys;
-		size_t n;
-		kdump_status ks;
+	while (len) {
+		uint64_t in = phys % ps;
+		size_t n = len < ps - in ? len : (size_t)(ps - in), got = n;
+		struct dd_desc d;
+		ioh_status st;
 
-		while (run < end && run / ps < p->h.max_mapnr && bit(p->file, run / ps))
-			run = (run / ps + 1) * ps;
-		if (run == phys)
-			return classify(src, phys, KDUMP_ERR_NODATA);
-		if (run > end)
-			run = end;
-		n = (size_t)(run - phys);
-		ks = kdump_read(p->k, KDUMP_MACHPHYSADDR, phys, out, &n);
-		if (ks != KDUMP_OK || n != run - phys)
-			return ioh_err(src->ctx, IOH_ERR_CORRUPT, "0x%" PRIx64 ": libkdumpfile: %s",
-				       phys + n, kdump_get_err(p->k));
+		if ((st = dd_reader_present(src, &p->dd, phys)) != IOH_OK ||
+		    (st = dd_reader_desc(src, &p->dd, phys / ps, &d)) != IOH_OK)
+			return st;
+		if (!p->k)
+			return ioh_err(src->ctx, IOH_ERR_CORRUPT,
+				       "0x%" PRIx64 ": libkdumpfile could not be reopened after an "
+				       "earlier error",
+				       phys);
+		if (kdump_read(p->k, KDUMP_MACHPHYSADDR, phys, out, &got) != KDUMP_OK || got != n)
+			return read_failed(src, phys + got);
 		out += n;
-		phys = run;
+		phys += n;
+		len -= n;
 	}
 	return IOH_OK;
 }
@@ -197,10 +176,9 @@ static void kdump_close(struct ioh_source *src)
 
 	if (!p)
 		return;
-	if (p->file)
-		kdump_bmp_decref(p->file);
 	if (p->k)
 		kdump_free(p->k);
+	dd_reader_close(&p->dd);
 	free(p);
 }
 
@@ -209,9 +187,9 @@ static void kdump_describe(struct ioh_source *src, char *buf, size_t size)
 	struct kdump_priv *p = src->priv;
 
 	snprintf(buf, size, "kdump-compressed %s (%s v%d), release %s%s",
-		 dd_compression_name(p->h.status), p->h.signature, p->h.header_version,
-		 p->h.release[0] ? p->h.release : "?",
-		 p->h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
+		 dd_compression_name(p->dd.h.status), p->dd.h.signature, p->dd.h.header_version,
+		 p->dd.h.release[0] ? p->dd.h.release : "?",
+		 p->dd.h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
 }
 
 static bool kdump_page_in_file(struct ioh_source *src, uint64_t phys)

@@ -178,7 +178,7 @@ static void rss_line(const char *label, const char *path, unsigned n)
 	if (stat(path, &sb) < 0)
 		return;
 	kb = random_reads_rss(path, n, &ok);
-	printf("%-34s %8u random 4 KiB reads (%u present), peak RSS %ld KiB%s\n", label, n, ok,
+	printf("%-34.34s %8u random 4 KiB reads (%u present), peak RSS %ld KiB%s\n", label, n, ok,
 	       kb, kb >= 0 && kb <= 8192 ? "" : "  OVER 8 MiB");
 }
 
@@ -219,5 +219,13 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "makedumpfile -F -l -d 31 '%s' > '%s' 2>/dev/null", flat, path);
 	if (!access(flat, R_OK) && !system(cmd))
 		rss_line("flattened (real sample)", path, 20000);
+	/* IOH_BENCH_DUMPS="A B ...": peak RSS of random reads on dumps of your own. */
+	if (getenv("IOH_BENCH_DUMPS")) {
+		char *list = strdup(getenv("IOH_BENCH_DUMPS")), *save, *d;
+
+		for (d = strtok_r(list, " ", &save); d; d = strtok_r(NULL, " ", &save))
+			rss_line(strrchr(d, '/') ? strrchr(d, '/') + 1 : d, d, 20000);
+		free(list);
+	}
 	return 0;
 }

@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 	if (ioh_source_open(ctx, argv[1], &src) != IOH_OK ||
 	    ioh_source_for_each_page(src, 0, UINT64_MAX, collect, NULL) != IOH_OK) {
 		fprintf(stderr, "dump2elf: %s\n", ioh_get_err(ctx));
+		ioh_ctx_free(ctx);
 		return 1;
 	}
 	vi = ioh_source_vmcoreinfo(src);

@@ -6,6 +6,7 @@
  * oracle for "hole" versus "excluded".
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test-source.h"
@@ -241,5 +242,63 @@ TEST_TIMEOUT(src_hostile_kdump_headers, 60)
 	free(p);
 	free(kd);
 	free(elf);
+	ioh_ctx_free(ctx);
+}
+
+static int smash_count(void *priv, uint64_t phys, const void *data, size_t len)
+{
+	(void)phys, (void)data;
+	*(uint64_t *)priv += len;
+	return 0;
+}
+
+/*
+ * Every page's data smashed, descriptors intact: each read fails as damage and
+ * a full scan survives. libkdumpfile 0.5.1 alone crashes here (each failed
+ * read leaks a cache slot; an exhausted cache means a NULL-pointer write).
+ */
+TEST_TIMEOUT(src_hostile_kdump_smashed_pages_scan, 60)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	char elf[4096], cmd[10000], *kd;
+	unsigned char h[464], junk[4096];
+	uint32_t bs, sub, bmb;
+	uint64_t desc, end;
+	struct stat sb;
+	ioh_source *src;
+	unsigned char b[8];
+	int fd;
+
+	/* basic.txt without its VMCOREINFO, which makedumpfile could not use. */
+	snprintf(elf, sizeof(elf), "%s", ioh_test_tmp("smash.vmcore"));
+	snprintf(cmd, sizeof(cmd),
+		 "grep -v -E '^[A-Z]|@vmcoreinfo' '%s/tests/fixtures/vmcores/basic.txt' | "
+		 "'%s/tests/tools/mkvmcore' - '%s'",
+		 getenv("IOH_SRCDIR") ? getenv("IOH_SRCDIR") : ".", st_builddir(), elf);
+	st_sh(cmd);
+	kd = make_kdump(elf, "-c -d 1", "smash.kdump");
+	fd = open(kd, O_RDWR);
+	CHECK(fd >= 0 && fstat(fd, &sb) == 0);
+	CHECK(pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	memcpy(&bs, h + 428, 4);
+	memcpy(&sub, h + 432, 4);
+	memcpy(&bmb, h + 436, 4);
+	desc = (uint64_t)(1 + sub + bmb) * bs + 600 * 24;
+	end = (uint64_t)sb.st_size;
+	memset(junk, 0x5a, sizeof(junk));
+	for (uint64_t off = desc; off < end; off += sizeof(junk))
+		CHECK(pwrite(fd, junk, end - off < sizeof(junk) ? end - off : sizeof(junk), (off_t)off) > 0);
+	close(fd);
+	src = st_open(ctx, kd);
+	CHECK_EQ(ioh_source_read(src, 0x1ff000, b, 8), IOH_ERR_CORRUPT);
+	CHECK_CONTAINS(ioh_get_err(ctx), "0x1ff000: libkdumpfile");
+	{
+		uint64_t got = 0;
+
+		CHECK_EQ(ioh_source_for_each_page(src, 0, UINT64_MAX, smash_count, &got), IOH_OK);
+		CHECK(got < 0x200000);
+	}
+	ioh_source_free(src);
+	free(kd);
 	ioh_ctx_free(ctx);
 }
