@@ -83,7 +83,17 @@ verify() {
 	done
 	# Subcommands that read the capture side's evidence, checked against the host's truth.
 	if "$IOH_BIN" dmar --help >/dev/null 2>&1 && [ -f "$d/sysfs/DMAR" ]; then
-		run "$v-dmar" 0 "$IOH_BIN" dmar "$d/sysfs/DMAR" && has "$v-dmar" 'fed90000'
+		if run "$v-dmar" 0 "$IOH_BIN" dmar "$d/sysfs/DMAR"; then
+			has "$v-dmar" 'fed90000'
+			# QEMU lists every PCI device in its DRHD's scope: the same set
+			# the crashed kernel had in IOMMU groups.
+			missing=
+			for b in $(sed -n 's/^devices_mapped: //p' "$d/truth.txt" | tr ',' ' '); do
+				grep -q "endpoint $b\$" "$T_DIR/$v-dmar.out" || missing="$missing $b"
+			done
+			if [ -z "$missing" ]; then pass "$v-dmar-scope-matches-groups"; else
+				fail "$v-dmar-scope-matches-groups" "not in the DMAR scopes:$missing"; fi
+		fi
 	fi
 	if "$IOH_BIN" logs --help >/dev/null 2>&1 && grep -q '^dmar_fault_trace_events: 0$' "$d/truth.txt"; then
 		check "$v-logs-no-fault" 0 "$IOH_BIN" logs "$d/dmesg-capture.txt"
