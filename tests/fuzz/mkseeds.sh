@@ -34,3 +34,14 @@ mkdir -p "$c/fuzz-dmar"
 for f in tests/fixtures/dmar/*.hex; do
 	sh tests/fixtures/dmar/hex2bin.sh "$f" "$c/fuzz-dmar/$(basename "$f" .hex).bin"
 done
+
+# Scenarios: the fixtures as they are.
+mkdir -p "$c/fuzz-scenario"
+cp tests/fixtures/scenarios/*.scn "$c/fuzz-scenario/"
+
+# VMCOREINFO: the note text of the vmcore descriptions.
+mkdir -p "$c/fuzz-vmcoreinfo"
+for f in tests/fixtures/vmcores/*.txt; do
+	awk '/^@vmcoreinfo/ { on = 1; next } /^@/ || /^$/ { on = 0 } on' "$f" \
+		>"$c/fuzz-vmcoreinfo/$(basename "$f")"
+done
