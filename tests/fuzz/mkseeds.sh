@@ -45,3 +45,19 @@ for f in tests/fixtures/vmcores/*.txt; do
 	awk '/^@vmcoreinfo/ { on = 1; next } /^@/ || /^$/ { on = 0 } on' "$f" \
 		>"$c/fuzz-vmcoreinfo/$(basename "$f")"
 done
+
+# decode --table files: the fixtures behind the byte that picks the table type
+# (0 root, 1 context, 2 sm-context, 3 pasid-dir, 4 pasid; 0x08 scalable).
+mkdir -p "$c/fuzz-cli-decode"
+for f in tests/fixtures/decode/*.txt; do
+	case $(basename "$f") in
+	root-legacy.txt) b='\000' ;;
+	root-scalable.txt) b='\010' ;;
+	context-legacy.txt) b='\001' ;;
+	sm-context.txt) b='\012' ;;
+	pasid-dir.txt) b='\003' ;;
+	pasid.txt) b='\004' ;;
+	*) continue ;;
+	esac
+	{ printf "$b"; cat "$f"; } >"$c/fuzz-cli-decode/$(basename "$f")"
+done
