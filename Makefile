@@ -22,7 +22,7 @@ endif
 V          ?=
 Q          := $(if $(V),,@)
 
-PKGS       := libelf libkdumpfile
+PKGS       := libelf libkdumpfile zlib lzo2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -136,3 +136,5 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+include kexec/qemu/crash.mk
+include tests/fuzz/fuzz.mk

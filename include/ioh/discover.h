@@ -49,6 +49,7 @@ struct ioh_root_candidate {
 	unsigned context_tables; /* distinct context-table pages that validated */
 	unsigned devices;	/* present context entries */
 	unsigned bad_entries;	/* present context entries that failed validation */
+	unsigned torn_entries;	/* P set, old pointer, hi zeroed: a teardown caught mid-way */
 	unsigned unreadable;	/* context tables not in the dump */
 	bool shares_tables;	/* another candidate points to the same context tables */
 	int score;		/* higher is more certainly a live root table */

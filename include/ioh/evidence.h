@@ -113,6 +113,7 @@ struct ioh_klog_device {
 	uint64_t suppressed;	    /* attributed: see docs/logs.md */
 	uint64_t faults_before_copy, faults_after_copy; /* DMA faults vs the boot's first table copy */
 	uint64_t faults_before_probe, faults_after_probe; /* vs its own driver's first line */
+	uint64_t faults_in_window; /* after the copy and before its driver's probe: in flight */
 	/* first and last fault (DMA or IR) */
 	unsigned first_file, last_file;
 	uint64_t first_line, last_line;
@@ -169,7 +170,8 @@ struct ioh_klog_summary {
 };
 
 #define IOH_KLOG_LINE_MAX 4096	    /* longer lines are cut (and counted) */
-#define IOH_KLOG_EVENTS_MAX 200000  /* events kept in order */
+#define IOH_KLOG_EVENTS_MAX 65536   /* events kept in order */
+#define IOH_KLOG_STORM_EVENTS_MAX 8192 /* of which faults and "suppressed" lines */
 #define IOH_KLOG_DEVICES_MAX 4096
 #define IOH_KLOG_UNCLASSIFIED_MAX 1000
 
@@ -203,7 +205,12 @@ size_t ioh_klog_device_count(const ioh_klog *k);
 const struct ioh_klog_device *ioh_klog_device_at(const ioh_klog *k, size_t i);
 const struct ioh_klog_device *ioh_klog_device_find(const ioh_klog *k, struct ioh_bdf bdf);
 
-/* Events in input order (bounded by IOH_KLOG_EVENTS_MAX). */
+/*
+ * Events in input order. Bounded: at most IOH_KLOG_EVENTS_MAX in all, of
+ * which at most IOH_KLOG_STORM_EVENTS_MAX faults and "callbacks suppressed"
+ * (a storm must not crowd out the copy and probe lines); "fault status"
+ * lines are only counted. Per-device and summary counts are always exact.
+ */
 size_t ioh_klog_event_count(const ioh_klog *k);
 const struct ioh_klog_event *ioh_klog_event_at(const ioh_klog *k, size_t i);
 /* Index of the next event of `kind` at or after *pos, updating *pos; NULL at the end. */

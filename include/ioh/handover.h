@@ -63,6 +63,7 @@ enum ioh_event_kind {
 	IOH_EV_PUBLISH,	      /* a new entry is whole and present: sid, addr, val */
 	IOH_EV_CRASH,	      /* the crashed kernel stops */
 	IOH_EV_FAULT_SERVICE, /* the capture kernel cleared the fault records */
+	IOH_EV_WRITEBACK,     /* a dirty CPU cache line reached memory (ECAP.C=0): addr */
 	/* IOMMU lane: what the hardware did */
 	IOH_EV_FETCH_HALF,    /* one 64-bit read of an entry: addr, half, val[0] */
 	IOH_EV_FETCH,	      /* an entry fetch completed: sid, addr, val (as seen) */

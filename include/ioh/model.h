@@ -134,7 +134,14 @@ void ioh_model_reg_write(ioh_model *m, unsigned iommu, unsigned off, uint64_t va
 /* Cached context entries / IOTLB entries currently valid in IOMMU i. */
 unsigned ioh_model_cc_count(const ioh_model *m, unsigned iommu);
 unsigned ioh_model_iotlb_count(const ioh_model *m, unsigned iommu);
-/* Physical memory, for tests. */
+/*
+ * A CPU store / cache-line flush as the capture kernel makes them. With
+ * ECAP.C=0 on IOMMU i the store stays in the CPU cache, which the IOMMU does
+ * not snoop, until the line is flushed or evicted.
+ */
+ioh_status ioh_model_cpu_write(ioh_model *m, unsigned iommu, uint64_t pa, uint64_t val);
+void ioh_model_cpu_flush(ioh_model *m, uint64_t pa);
+/* Physical memory as the hardware sees it, for tests. */
 ioh_status ioh_model_mem_read(ioh_model *m, uint64_t pa, uint64_t *val);
 ioh_status ioh_model_mem_write(ioh_model *m, uint64_t pa, uint64_t val);
 

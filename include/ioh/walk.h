@@ -39,11 +39,15 @@ typedef bool (*ioh_is_ram_fn)(void *data, uint64_t phys);
 #define IOH_WALK_DEFAULT_MAX_PASID_DIR 16384u /* the largest directory: PDTS 7 */
 #define IOH_WALK_DEFAULT_MAX_PASIDS 64u
 #define IOH_WALK_DEFAULT_HAW 52u
+/* Each delivered PASID entry costs ~2.5 KiB held during the walk; this bounds it (~10 MiB). */
+#define IOH_WALK_MAX_PASIDS 4096u
 
 /* ioh_walk_config.flags */
 enum {
 	/* Also deliver context entries with P clear but other bits set (a teardown in progress). */
 	IOH_WALK_NONPRESENT = 1u << 0,
+	/* Walk only the bus and device of ioh_walk_config.bdf (2-3 reads instead of a full walk). */
+	IOH_WALK_ONLY_BDF = 1u << 1,
 };
 
 struct ioh_walk_config {
@@ -56,8 +60,10 @@ struct ioh_walk_config {
 	void *ram_data;
 	uint64_t max_reads;	/* read budget for one call; 0: IOH_WALK_DEFAULT_MAX_READS */
 	unsigned max_pasid_dir; /* PASID directory entries examined per device; 0: default */
-	unsigned max_pasids;	/* PASID entries delivered per device; 0: default */
+	unsigned max_pasids;	/* PASID entries delivered per device; 0: default; at most
+				   IOH_WALK_MAX_PASIDS (larger values are clamped) */
 	unsigned flags;
+	struct ioh_bdf bdf;	/* with IOH_WALK_ONLY_BDF; the segment is not looked at */
 };
 
 /* One root entry (one bus), delivered when it is non-zero or has problems. */
@@ -184,7 +190,8 @@ struct ioh_pg_summary {
  * coalesced range in IOVA order (range may be NULL). Stops with a problem,
  * not an error, at tables it cannot read or that loop back to an ancestor;
  * the reads are bounded by cfg->max_reads (IOH_ERR_LIMIT). Only cfg's read,
- * is_ram, haw and max_reads are used. sum is required; it is added to.
+ * is_ram, haw and max_reads are used. sum is required and is added to, so
+ * several trees can share one: start from a zeroed summary.
  */
 ioh_status ioh_pgwalk(ioh_ctx *ctx, const struct ioh_walk_config *cfg, enum ioh_pg_stage stage,
 		      uint64_t root, unsigned levels, uint32_t pasid,

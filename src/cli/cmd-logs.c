@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <ioh/evidence.h>
+#include <ioh/vtd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -104,12 +105,19 @@ static void text_device(const ioh_klog *k, const struct ioh_klog_device *d, FILE
 		d->dma_read, d->dma_write);
 	if (d->dma_other)
 		fprintf(f, ", other %" PRIu64, d->dma_other);
-	fprintf(f, "), after table copy %" PRIu64 ", before driver probe %" PRIu64 "\n",
-		d->faults_after_copy, d->faults_before_probe);
-	for (unsigned r = 0; r < 256; r++)
-		if (d->reasons[r])
-			fprintf(f, "    reason 0x%02x x%" PRIu64 "  %s\n", r, d->reasons[r],
-				ioh_klog_reason_text(k, r));
+	fprintf(f, "), after table copy %" PRIu64 ", before driver probe %" PRIu64
+		   ", between the two %" PRIu64 "\n",
+		d->faults_after_copy, d->faults_before_probe, d->faults_in_window);
+	for (unsigned r = 0; r < 256; r++) {
+		const struct ioh_fault_reason *fr = ioh_fault_reason(r);
+		const char *text = ioh_klog_reason_text(k, r);
+
+		if (!d->reasons[r])
+			continue;
+		/* the kernel's own words first; ours when it printed none */
+		fprintf(f, "    reason 0x%02x x%" PRIu64 "  %s%s\n", r, d->reasons[r],
+			text[0] ? text : fr ? fr->name : "", fr ? "" : " (not a defined reason)");
+	}
 	if (d->dma_no_reason)
 		fprintf(f, "    reason not printed x%" PRIu64 "\n", d->dma_no_reason);
 	if (d->ir_faults)
@@ -280,6 +288,7 @@ static void json_device(struct ioh_json *j, const ioh_klog *k, const struct ioh_
 	ioh_json_ku64(j, "faults_after_copy", d->faults_after_copy);
 	ioh_json_ku64(j, "faults_before_probe", d->faults_before_probe);
 	ioh_json_ku64(j, "faults_after_probe", d->faults_after_probe);
+	ioh_json_ku64(j, "faults_after_copy_before_probe", d->faults_in_window);
 	if (d->dma_faults || d->ir_faults) {
 		json_where(j, k, "first_", d->first_file, d->first_line, d->first_usec,
 			   d->first_stamp);
@@ -393,6 +402,24 @@ static void write_json(const ioh_klog *k, bool events, FILE *f)
 			snprintf(hex, sizeof(hex), "0x%02x", r);
 			ioh_json_kstr(&j, hex, ioh_klog_reason_text(k, r));
 		}
+	ioh_json_obj_end(&j);
+	ioh_json_key(&j, "reason_names");
+	ioh_json_obj_begin(&j);
+	for (unsigned r = 0; r < 256; r++) {
+		const struct ioh_fault_reason *fr = ioh_fault_reason(r);
+		char hex[8];
+		bool seen = false;
+
+		for (size_t i = 0; i < ioh_klog_device_count(k) && !seen; i++)
+			seen = ioh_klog_device_at(k, i)->reasons[r] != 0;
+		if (!seen)
+			continue;
+		snprintf(hex, sizeof(hex), "0x%02x", r);
+		if (fr)
+			ioh_json_kstr(&j, hex, fr->name);
+		else
+			ioh_json_kstr(&j, hex, "(not a defined reason)");
+	}
 	ioh_json_obj_end(&j);
 	ioh_json_key(&j, "devices");
 	ioh_json_arr_begin(&j);

@@ -487,7 +487,7 @@ static int run_threads(const struct opts *o, ioh_ctx *ctx, const struct ioh_scen
 		.order = s->fetch_order,
 		.fetchers = o->agents ? o->agents : 1,
 		.seconds = o->seconds > 0 ? o->seconds : 1.0,
-		.fetch_delay = 64,
+		.fetch_delay = 200,
 	};
 	struct ioh_threads_result r;
 	int rc;

@@ -27,6 +27,7 @@ struct audit_facts {
 	int cfg_sm_default_on;
 	bool prod_enabled;   /* effective, production kernel */
 	bool prod_scalable;  /* effective: option or default, and SMTS */
+	char release[128];   /* running kernel release, "" when unknown */
 };
 
 struct ioh_audit {
@@ -48,6 +49,8 @@ char *audit_fmt(struct ioh_audit *a, const char *fmt, ...) IOH_PRINTF(2, 3);
 /* root + path into buf; false if it does not fit. */
 bool audit_path(const struct ioh_audit *a, const char *path, char *buf, size_t n);
 bool audit_exists(const struct ioh_audit *a, const char *path);
+/* 1 when a is older than b (modification time), 0 when not, -1 when either is missing. */
+int audit_older(const struct ioh_audit *a, const char *pa, const char *pb);
 /*
  * Reads a regular file under the root, at most max bytes, NUL-terminated,
  * trailing newlines stripped. Returns the malloc'd text or NULL with errno

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <ioh/vtd.h>
+
 #include "audit-int.h"
 #include "internal.h"
 
@@ -100,27 +102,12 @@ static bool read_hex(struct ioh_audit *a, const char *path, uint64_t *v, char *r
 	return !errno && *end == '\0';
 }
 
-/*
- * The four capability bits the audit reports. TODO: switch to
- * ioh_vtd_cap_decode()/ioh_vtd_ecap_decode() once vtd-reg.c is on main.
- */
-struct unit_caps {
-	bool cm, qi, ir, smts;
-};
-
-static void unit_caps_decode(uint64_t cap, uint64_t ecap, struct unit_caps *out)
-{
-	out->cm = ioh_bits(cap, 7, 7);
-	out->qi = ioh_bits(ecap, 1, 1);
-	out->ir = ioh_bits(ecap, 3, 3);
-	out->smts = ioh_bits(ecap, 43, 43);
-}
-
 /* Linux prints version "major:minor", address and cap/ecap as bare hex. */
 static void check_unit(struct ioh_audit *a, const char *name, long *devices)
 {
 	char base[128], p[192], rcap[64], recap[64], ver[32] = "?", addr[64] = "?";
-	struct unit_caps uc;
+	struct ioh_vtd_cap cap;
+	struct ioh_vtd_ecap ecap;
 	uint64_t vcap, vecap, vaddr;
 	char *sum, *ev;
 	long nd;
@@ -154,18 +141,19 @@ static void check_unit(struct ioh_audit *a, const char *name, long *devices)
 	if (nd > 0)
 		*devices += nd;
 
-	unit_caps_decode(vcap, vecap, &uc);
+	ioh_vtd_cap_decode(vcap, &cap);
+	ioh_vtd_ecap_decode(vecap, &ecap);
 	a->facts.units++;
-	if (uc.smts)
+	if (ecap.smts)
 		a->facts.units_smts++;
 	sum = audit_fmt(a,
 			"%s: registers at %s, VT-d %s, %s, %s invalidation, interrupt remapping %s, "
 			"caching mode %s, %ld device%s",
-			name, addr, ver, uc.smts ? "scalable-mode capable" : "legacy mode only",
-			uc.qi ? "queued" : "register-based", uc.ir ? "yes" : "no",
-			uc.cm ? "on (virtual IOMMU)" : "off", nd < 0 ? 0 : nd, nd == 1 ? "" : "s");
+			name, addr, ver, ecap.smts ? "scalable-mode capable" : "legacy mode only",
+			ecap.qi ? "queued" : "register-based", ecap.ir ? "yes" : "no",
+			cap.cm ? "on (virtual IOMMU)" : "off", nd < 0 ? 0 : nd, nd == 1 ? "" : "s");
 	ev = audit_fmt(a, "%s/intel-iommu: cap=%s ecap=%s (SMTS=%d QI=%d IR=%d CM=%d)", base, rcap,
-		       recap, uc.smts, uc.qi, uc.ir, uc.cm);
+		       recap, ecap.smts, ecap.qi, ecap.ir, cap.cm);
 	audit_add(a, IOH_AUDIT_INFO, "iommu.unit", sum, ev, "");
 	free(sum);
 	free(ev);
@@ -226,6 +214,7 @@ static void check_config(struct ioh_audit *a)
 
 	a->facts.cfg_iommu_default_on = a->facts.cfg_sm_default_on = -1;
 	read_release(a, rel, sizeof(rel));
+	snprintf(a->facts.release, sizeof(a->facts.release), "%s", rel);
 	if (!*rel) {
 		audit_add(a, IOH_AUDIT_WARNING, "kernel.config",
 			  "the running kernel's release is unknown, so its config cannot be read",

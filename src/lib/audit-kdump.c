@@ -370,12 +370,28 @@ static bool any_exists(struct ioh_audit *a, const char *const *paths, size_t n, 
 	return false;
 }
 
+/*
+ * True when the kdump initrd PREFIX<release>SUFFIX exists and is older than
+ * the hook file: it was built without the hook. Unknown counts as fine.
+ */
+static bool stale_initrd(struct ioh_audit *a, const char *prefix, const char *suffix,
+			 const char *hook)
+{
+	char initrd[256];
+
+	if (!*a->facts.release)
+		return false;
+	snprintf(initrd, sizeof(initrd), "%s%s%s", prefix, a->facts.release, suffix);
+	return audit_older(a, initrd, hook) == 1;
+}
+
 static void check_hooks_debian(struct ioh_audit *a)
 {
 	static const char *const dropin[] = {
 		"/etc/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 		"/usr/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 		"/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
+		"/usr/local/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf",
 	};
 	static const char *const early[] = {
 		"/usr/share/initramfs-tools/scripts/init-top/iommu-handover",
@@ -387,7 +403,18 @@ static void check_hooks_debian(struct ioh_audit *a)
 	char *ev = audit_fmt(a, "%s %s; %s %s", d, hd ? "exists" : "is missing", e,
 			     he ? "exists" : "is missing");
 
-	if (hd && he)
+	if (hd && he && stale_initrd(a, "/var/lib/kdump/initrd.img-", "", e)) {
+		char *ev2 = audit_fmt(a, "%s; /var/lib/kdump/initrd.img-%s is older than %s", ev,
+				      a->facts.release, e);
+
+		audit_add(a, IOH_AUDIT_WARNING, "kdump.hook",
+			  "the kdump initrd was built before the early hook was installed: it "
+			  "does not carry it",
+			  ev2,
+			  "rebuild the kdump initrd: /etc/kernel/postinst.d/kdump-tools $(uname -r); "
+			  "kdump-config reload");
+		free(ev2);
+	} else if (hd && he)
 		audit_add(a, IOH_AUDIT_INFO, "kdump.hook",
 			  "the iommu-handover capture hooks are installed (kdump-tools)", ev, "");
 	else
@@ -416,7 +443,13 @@ static void check_hooks_fedora(struct ioh_audit *a, const char *kconf)
 			     hp ? "exists" : "is missing", m, hm ? "exists" : "is missing",
 			     added ? "adds" : "does not add");
 
-	if (hp && hm && added)
+	if (hp && hm && added && (stale_initrd(a, "/boot/initramfs-", "kdump.img", p) ||
+				  stale_initrd(a, "/boot/initramfs-", "kdump.img", m)))
+		audit_add(a, IOH_AUDIT_WARNING, "kdump.hook",
+			  "the kdump initramfs (/boot/initramfs-RELEASEkdump.img) was built before "
+			  "the hooks were installed: it does not carry them",
+			  ev, "kdumpctl rebuild; kdumpctl restart");
+	else if (hp && hm && added)
 		audit_add(a, IOH_AUDIT_INFO, "kdump.hook",
 			  "the iommu-handover capture hooks are installed (kdump-utils)", ev, "");
 	else

@@ -191,6 +191,19 @@ bool audit_exists(const struct ioh_audit *a, const char *path)
 	return audit_path(a, path, p, sizeof(p)) && access(p, F_OK) == 0;
 }
 
+int audit_older(const struct ioh_audit *a, const char *pa, const char *pb)
+{
+	char p[PATH_MAX];
+	struct stat sa, sb;
+
+	if (!audit_path(a, pa, p, sizeof(p)) || stat(p, &sa) < 0 ||
+	    !audit_path(a, pb, p, sizeof(p)) || stat(p, &sb) < 0)
+		return -1;
+	if (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec)
+		return sa.st_mtim.tv_sec < sb.st_mtim.tv_sec;
+	return sa.st_mtim.tv_nsec < sb.st_mtim.tv_nsec;
+}
+
 char *audit_slurp(struct ioh_audit *a, const char *path, size_t max)
 {
 	char p[PATH_MAX];

@@ -125,7 +125,7 @@ IOH_EXPORT void ioh_discover_feed(ioh_discover *d, uint64_t phys, const void *pa
 }
 
 struct tally {
-	unsigned devices, bad, unusual, unreadable, tables;
+	unsigned devices, bad, torn, unusual, unreadable, tables;
 	uint64_t first_bad;
 };
 
@@ -144,6 +144,11 @@ static void tally_legacy_table(const struct ioh_discover_cfg *cfg, const uint64_
 		if (!e[0] && !e[1])
 			continue;
 		ioh_vtd_context_decode(e, &c);
+		/* Old lo with a zeroed hi: the torn entry of an unsafe teardown, not debris. */
+		if (c.p && !e[1] && c.slptptr && in_ram(cfg, c.slptptr)) {
+			t->torn++;
+			continue;
+		}
 		if (!c.p || ioh_vtd_context_validate(e, cfg->haw, NULL) ||
 		    (c.tt != IOH_VTD_TT_PASS_THROUGH && !in_ram(cfg, c.slptptr))) {
 			t->bad++;
@@ -151,6 +156,28 @@ static void tally_legacy_table(const struct ioh_discover_cfg *cfg, const uint64_
 		}
 		t->devices++;
 	}
+}
+
+/*
+ * A scalable-mode entry is only believed when the PASID entry that serves
+ * requests without PASID is there and sane: a legacy table read as scalable
+ * points at page tables, whose words do not make valid PASID entries.
+ */
+static bool rid_pasid_ok(const struct ioh_discover_cfg *cfg, const struct ioh_vtd_sm_context *c)
+{
+	uint64_t dir, pe[8];
+	struct ioh_vtd_pasid e;
+	unsigned dirs = ioh_vtd_pdts_entries(c->pdts);
+
+	if ((c->rid_pasid >> 6) >= dirs ||
+	    cfg->read(cfg->read_priv, c->pasiddirptr + (c->rid_pasid >> 6) * 8, &dir, 8) ||
+	    !(dir & 1) || ioh_vtd_pasid_dir_validate(dir, cfg->haw, NULL) ||
+	    !in_ram(cfg, dir & ADDR_MASK) ||
+	    cfg->read(cfg->read_priv, (dir & ADDR_MASK) + (c->rid_pasid & 63) * 64, pe,
+		      sizeof(pe)))
+		return false;
+	ioh_vtd_pasid_decode(pe, &e);
+	return e.p && ioh_vtd_pasid_validate(pe, cfg->haw, NULL) == 0;
 }
 
 static void tally_sm_table(const struct ioh_discover_cfg *cfg, const uint64_t *q, struct tally *t)
@@ -170,6 +197,10 @@ static void tally_sm_table(const struct ioh_discover_cfg *cfg, const uint64_t *q
 		/* Linux always programs RID_PASID 0; anything else is more likely a legacy table. */
 		if (c.rid_pasid)
 			t->unusual++;
+		if (!rid_pasid_ok(cfg, &c)) {
+			t->bad++;
+			continue;
+		}
 		t->devices++;
 	}
 }
@@ -215,14 +246,15 @@ static bool tally_root(const struct ioh_discover_cfg *cfg, uint64_t addr, enum i
 
 static int score(const struct tally *t)
 {
-	return 10 * (int)t->devices + 5 * (int)t->tables - 20 * (int)t->bad -
+	return 10 * (int)t->devices + 5 * (int)t->tables - 20 * (int)t->bad - 2 * (int)t->torn -
 	       8 * (int)t->unusual - 10 * (int)t->unreadable;
 }
 
 /* A torn entry is what we hunt for, so a few bad entries do not disqualify a table. */
 static bool tally_valid(const struct tally *t)
 {
-	return t->devices > 0 && t->bad <= t->devices && t->unusual * 2 <= t->devices;
+	return t->devices + t->torn > 0 && t->devices > 0 && t->bad <= t->devices &&
+	       t->unusual * 2 <= t->devices;
 }
 
 static void fill(struct ioh_root_candidate *out, uint64_t addr, enum ioh_vtd_mode m,
@@ -235,11 +267,13 @@ static void fill(struct ioh_root_candidate *out, uint64_t addr, enum ioh_vtd_mod
 	out->context_tables = t->tables;
 	out->devices = t->devices;
 	out->bad_entries = t->bad;
+	out->torn_entries = t->torn;
 	out->unreadable = t->unreadable;
 	out->score = score(t);
 	snprintf(out->evidence, sizeof(out->evidence),
-		 "%u bus(es), %u context table(s), %u valid entr%s, %u invalid, %u unreadable%s",
-		 buses, t->tables, t->devices, t->devices == 1 ? "y" : "ies", t->bad,
+		 "%u bus(es), %u context table(s), %u valid entr%s, %u torn-looking, %u invalid, "
+		 "%u unreadable%s",
+		 buses, t->tables, t->devices, t->devices == 1 ? "y" : "ies", t->torn, t->bad,
 		 t->unreadable, note);
 }
 

@@ -26,6 +26,7 @@ static const char *const kind_names[IOH_EV__COUNT] = {
 	[IOH_EV_PUBLISH] = "publish",
 	[IOH_EV_CRASH] = "crash",
 	[IOH_EV_FAULT_SERVICE] = "fault-service",
+	[IOH_EV_WRITEBACK] = "writeback",
 	[IOH_EV_FETCH_HALF] = "fetch-half",
 	[IOH_EV_FETCH] = "fetch",
 	[IOH_EV_CACHE_HIT] = "cache-hit",
@@ -81,6 +82,7 @@ IOH_EXPORT char *ioh_event_format(const struct ioh_event *ev, char *buf, size_t 
 			 ev->val[0]);
 		break;
 	case IOH_EV_CLFLUSH:
+	case IOH_EV_WRITEBACK:
 		snprintf(p, left, " 0x%" PRIx64, ev->addr);
 		break;
 	case IOH_EV_INV_CONTEXT:

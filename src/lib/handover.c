@@ -377,6 +377,8 @@ IOH_EXPORT ioh_status ioh_handover_copy(ioh_handover *ho, uint64_t old_rtaddr)
 	uint64_t rt;
 	ioh_status st;
 
+	if (ho->root)
+		return ioh_err(ho->ctx, IOH_ERR_INVALID, "copy: already done on this IOMMU");
 	ioh_vtd_rtaddr_decode(old_rtaddr, &ra);
 	/* The table type can only change with translation off: refuse, as Linux does. */
 	if (ra.ttm != ho->cfg.mode)
@@ -425,13 +427,54 @@ struct entry {
 	uint16_t old_did; /* legacy: from the entry; scalable: 0, the DID field is ignored */
 };
 
+/*
+ * A bus the crashed kernel never used has no context table: give it one.
+ * The root entry goes from not present to present, so P is written last.
+ */
+static ioh_status new_table(ioh_handover *ho, uint16_t sid)
+{
+	unsigned bus = sid >> 8, upper = (sid & 0xff) >= 0x80;
+	unsigned i = scalable(ho) ? bus * 2 + upper : bus;
+	uint64_t page, q[2];
+	struct ioh_vtd_root r = { 0 };
+
+	TRY(ho->ops->alloc_page(ho->hw, &page));
+	ho->tbl[i] = page;
+	TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u, &q[0]));
+	TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u + 8, &q[1]));
+	ioh_vtd_root_decode(q, ho->cfg.mode, &r);
+	if (scalable(ho) && upper) {
+		r.up = true;
+		r.uctp = page;
+	} else {
+		r.p = true;
+		r.ctp = page;
+	}
+	ioh_vtd_root_encode(&r, ho->cfg.mode, q);
+	if (scalable(ho) && upper)
+		TRY(hw_write(ho, ho->root + bus * 16u + 8, 1, q[1]));
+	else
+		TRY(hw_write(ho, ho->root + bus * 16u, 0, q[0]));
+	TRY(hw_flush(ho, ho->root + bus * 16u));
+	/* Caching-mode hardware may hold the not-present root entry. */
+	if (ho->cap.cm) {
+		TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+		TRY(hw_wait(ho));
+	}
+	return IOH_OK;
+}
+
 static ioh_status load_entry(ioh_handover *ho, uint16_t sid, bool ats, struct entry *e)
 {
 	e->sid = sid;
 	e->ats = ats;
+	if (!ho->root)
+		return ioh_err(ho->ctx, IOH_ERR_INVALID, "no root table yet: run the copy step first");
 	e->pa = ioh_handover_entry_addr(ho, sid);
-	if (!e->pa)
-		return ioh_err(ho->ctx, IOH_ERR_INVALID, "sid %04x: no context table", sid);
+	if (!e->pa) {
+		TRY(new_table(ho, sid));
+		e->pa = ioh_handover_entry_addr(ho, sid);
+	}
 	TRY(read_entry(ho, e->pa, e->old));
 	e->old_did = 0;
 	if (!scalable(ho)) {

@@ -110,6 +110,9 @@ void klog_sanitize(char *dst, size_t dstsz, const char *src)
 
 	if (!dstsz)
 		return;
+	/* printable ASCII, the usual case, is copied as is */
+	while (*s >= 0x20 && *s < 0x7f && o + 1 < dstsz)
+		dst[o++] = (char)*s++;
 	while (*s && o + 1 < dstsz) {
 		size_t n = utf8_len(s);
 
@@ -140,6 +143,8 @@ static const char *const month_or_day[] = { "Jan", "Feb", "Mar", "Apr", "May", "
 
 static bool is_date_word(const char *p)
 {
+	if (p[0] < 'A' || p[0] > 'Z' || !p[1] || !p[2] || p[3] != ' ')
+		return false;
 	for (size_t i = 0; i < IOH_ARRAY_SIZE(month_or_day); i++)
 		if (!strncmp(p, month_or_day[i], 3) && p[3] == ' ')
 			return true;
@@ -157,12 +162,27 @@ static void set_stamp(struct klog_line *out, const char *s, size_t n)
 	klog_sanitize(out->stamp, sizeof(out->stamp), tmp);
 }
 
+/* "sec.usec" by hand: this runs for every parsed line, printf is too slow */
 static void set_usec(struct klog_line *out, uint64_t usec)
 {
+	char tmp[24];
+	uint64_t sec = usec / 1000000, frac = usec % 1000000;
+	int n = 0;
+
 	out->has_usec = true;
 	out->usec = usec;
-	snprintf(out->stamp, sizeof(out->stamp), "%llu.%06llu",
-		 (unsigned long long)(usec / 1000000), (unsigned long long)(usec % 1000000));
+	do {
+		tmp[n++] = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec);
+	for (int i = 0; i < n; i++)
+		out->stamp[i] = tmp[n - 1 - i];
+	out->stamp[n++] = '.';
+	for (int i = 5; i >= 0; i--) {
+		out->stamp[n + i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	out->stamp[n + 6] = '\0';
 }
 
 /* /dev/kmsg: "prio,seq,usec,flags[,more];message" */
@@ -278,9 +298,9 @@ static const char *time_prefix(const char *p, struct klog_line *out)
 		return f + 1;
 	}
 	if (is_date_word(q)) {
-		const char *c = memchr(q, ']', 40);
+		const char *c = memchr(q, ']', strnlen(q, 40));
 
-		if (c && (size_t)(c - q) < strnlen(q, 40)) {
+		if (c) {
 			if (!out->has_usec)
 				set_stamp(out, q, (size_t)(c - q));
 			if (out->form == IOH_KLOG_FORM_PLAIN)
@@ -333,7 +353,7 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 		if (*q == '>')
 			p = q + 1;
 	}
-	if ((q = facility_prefix(p)))
+	if (*p >= 'a' && *p <= 'z' && (q = facility_prefix(p)))
 		p = q;
 	if (out->form == IOH_KLOG_FORM_PLAIN && (q = syslog_prefix(p, out)))
 		p = q;
@@ -367,52 +387,6 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 	}
 	out->has_prefix = out->form != IOH_KLOG_FORM_PLAIN;
 	out->msg = skip_sp(p);
-}
-
-/* ------------------------------------------------------------------ */
-/* prefilter                                                           */
-/* ------------------------------------------------------------------ */
-
-bool klog_maybe_interesting(const char *p, size_t n)
-{
-	/* first bytes of "DMAR", "DRHD", "dmar", "INTR", "Linux", ":dd.f" */
-	static const unsigned char trig[256] = { ['D'] = 1, ['d'] = 1, ['I'] = 1, ['L'] = 1,
-						  [':'] = 1 };
-	const unsigned char *s = (const unsigned char *)p;
-
-	if (n >= 3 && s[0] == '-' && s[1] == '-' && s[2] == ' ')
-		return true;
-	for (size_t i = 0; i + 4 < n; i++) {
-		if (!trig[s[i]])
-			continue;
-		const unsigned char *c = s + i;
-		switch (*c) {
-		case 'D':
-			if ((c[1] == 'M' && c[2] == 'A' && c[3] == 'R') ||
-			    (c[1] == 'R' && c[2] == 'H' && c[3] == 'D'))
-				return true;
-			break;
-		case 'd':
-			if (c[1] == 'm' && c[2] == 'a' && c[3] == 'r')
-				return true;
-			break;
-		case 'I':
-			if (c[1] == 'N' && c[2] == 'T' && c[3] == 'R')
-				return true;
-			break;
-		case 'L':
-			if (c[1] == 'i' && c[2] == 'n' && c[3] == 'u' && c[4] == 'x')
-				return true;
-			break;
-		case ':':
-			/* ":dd.f" of a PCI address */
-			if (isxdigit(c[1]) && isxdigit(c[2]) && c[3] == '.' &&
-			    c[4] >= '0' && c[4] <= '7')
-				return true;
-			break;
-		}
-	}
-	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -694,10 +668,43 @@ static enum klog_class parse_pci_line(const char *m, struct ioh_klog_event *ev)
 	return KLOG_EVENT;
 }
 
-static bool dmarish(const char *m)
+enum { W_DMAR = 1, W_RECORD = 2 };
+
+/*
+ * One pass over a message, this runs for every parsed line: W_DMAR if it
+ * holds DMAR, dmar, DRHD or INTR-REMAP (then W_RECORD is not looked for);
+ * else W_RECORD if it holds "fault reason" or "Request device".
+ */
+static unsigned words(const char *m)
 {
-	return strstr(m, "DMAR") || strstr(m, "dmar") || strstr(m, "INTR-REMAP") ||
-	       strstr(m, "DRHD");
+	unsigned w = 0;
+
+	for (const char *p = m; *p; p++) {
+		switch (*p) {
+		case 'D':
+			if ((p[1] == 'M' && p[2] == 'A' && p[3] == 'R') ||
+			    (p[1] == 'R' && p[2] == 'H' && p[3] == 'D'))
+				return w | W_DMAR; /* W_RECORD only matters without it */
+			break;
+		case 'd':
+			if (p[1] == 'm' && p[2] == 'a' && p[3] == 'r')
+				return w | W_DMAR;
+			break;
+		case 'I':
+			if (p[1] == 'N' && starts(p, "INTR-REMAP"))
+				return w | W_DMAR;
+			break;
+		case 'f':
+			if (p[1] == 'a' && starts(p, "fault reason"))
+				w |= W_RECORD;
+			break;
+		case 'R':
+			if (p[1] == 'e' && starts(p, "Request device"))
+				w |= W_RECORD;
+			break;
+		}
+	}
+	return w;
 }
 
 static bool recordish(const char *m)
@@ -716,11 +723,23 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 	const char *m, *p;
 	uint64_t v = 0;
 	enum klog_class c;
+	unsigned w;
 
 	ev->reason = -1;
 	if (starts(msg, "Linux version ")) {
 		ev->kind = IOH_KLOG_BOOT;
 		return KLOG_EVENT;
+	}
+	w = words(msg);
+	if (!(w & W_DMAR)) {
+		/* every VT-d message carries DMAR, dmar, DRHD or INTR-REMAP */
+		if ((c = parse_pci_line(msg, ev)) != KLOG_NONE)
+			return c;
+		if (w & W_RECORD) {
+			c = klog_parse_fault(msg, ev);
+			return c == KLOG_NONE ? KLOG_UNCLASSIFIED : c;
+		}
+		return KLOG_NONE;
 	}
 	c = klog_parse_fault(msg, ev);
 	if (c != KLOG_NONE)
@@ -740,7 +759,7 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 		while (num > m && isdigit((unsigned char)num[-1]))
 			num--;
 		if (num == p || num == m || num[-1] != ' ')
-			return dmarish(msg) ? KLOG_UNCLASSIFIED : KLOG_NONE;
+			return KLOG_UNCLASSIFIED;
 		/* only the DMAR fault handler's ratelimit counts */
 		if (!strstr(msg, "dmar") && !strstr(msg, "DMAR"))
 			return KLOG_NONE;
@@ -788,8 +807,7 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 	}
 	if (m == msg && (c = parse_pci_line(msg, ev)) != KLOG_NONE)
 		return c;
-	if ((dmarish(msg) && recordish(msg)) || strstr(msg, "fault reason") ||
-	    strstr(msg, "Request device"))
+	if (recordish(msg))
 		return KLOG_UNCLASSIFIED;
 	return KLOG_NONE;
 }

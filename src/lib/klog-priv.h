@@ -42,8 +42,17 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev);
 /* Parses only the fault forms (DMA and IR). */
 enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev);
 
-/* True if the raw line could hold anything klog_classify reports. */
+/*
+ * The prefilter (klog-scan.c). A line can only matter if it holds one of the
+ * triggers: "dmar" in any case (DMAR, dmar_fault), "DRH" (DRHD), "INT"
+ * (INTR-REMAP), "Lin" (Linux version), "--" (journal markers) or
+ * "x:xx:xx." (a PCI address with its segment).
+ */
 bool klog_maybe_interesting(const char *p, size_t n);
+/* First trigger position in [p, end), or end; *newlines = '\n' bytes before it. */
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines);
+/* Number of '\n' in [p, end). */
+uint64_t klog_count_newlines(const char *p, const char *end);
 
 /* Copies text into dst[dstsz], replacing control bytes and invalid UTF-8 with '?'. */
 void klog_sanitize(char *dst, size_t dstsz, const char *src);

@@ -12,9 +12,14 @@
 #include "internal.h"
 #include "klog-priv.h"
 
-#define READ_CHUNK (1u << 20)
+#define READ_CHUNK (128u << 10) /* stays in L2 between the copy and the scan */
 #define DEV_HASH 8192 /* power of two, > 2 * IOH_KLOG_DEVICES_MAX */
-#define SEEN_MAX (1u << 20)
+#define SEEN_MAX (1u << 21)
+#define OOO_CAP (1u << 16) /* power of two */
+
+struct seen_rec {
+	uint64_t usec, hash;
+};
 #define UNITS_MAX 1024
 #define PENDING_AGE 3 /* a two-line record's halves may have this many lines between */
 
@@ -55,7 +60,7 @@ struct ioh_klog {
 	char pending_msg[IOH_KLOG_LINE_MAX + 1];
 
 	struct ioh_klog_event *events;
-	size_t nevents, events_cap;
+	size_t nevents, events_cap, storm_events;
 	struct ioh_klog_event *uncl;
 	size_t nuncl, uncl_cap;
 	struct ioh_klog_device *devs;
@@ -68,8 +73,10 @@ struct ioh_klog {
 
 	char reason_text[256][64]; /* the kernel's wording, first seen */
 
-	uint64_t *seen; /* open-addressed set of record hashes, 0 = empty */
+	struct seen_rec *seen; /* this boot's records in time order */
 	size_t seen_n, seen_cap;
+	uint64_t *ooo;	       /* hashes of records that went back in time, 0 = empty */
+	size_t ooo_n;
 };
 
 static const char *const kind_names[IOH_KLOG_KIND_COUNT] = {
@@ -125,6 +132,7 @@ IOH_EXPORT void ioh_klog_free(ioh_klog *k)
 	free(k->sorted);
 	free(k->units);
 	free(k->seen);
+	free(k->ooo);
 	free(k);
 }
 
@@ -155,6 +163,14 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t sz, size_t max)
 
 static void push_event(ioh_klog *k, const struct ioh_klog_event *ev)
 {
+	bool storm = ev->kind == IOH_KLOG_DMA_FAULT || ev->kind == IOH_KLOG_IR_FAULT ||
+		     ev->kind == IOH_KLOG_SUPPRESSED;
+
+	if (storm && k->storm_events >= IOH_KLOG_STORM_EVENTS_MAX) {
+		k->sum.events_dropped++;
+		return;
+	}
+	k->storm_events += storm;
 	if (!grow((void **)&k->events, &k->events_cap, k->nevents, sizeof(*ev),
 		  IOH_KLOG_EVENTS_MAX)) {
 		k->sum.events_dropped++;
@@ -228,57 +244,75 @@ static struct ioh_klog_unit *get_unit(ioh_klog *k, const struct ioh_klog_event *
 	return u;
 }
 
-/* True if the record was seen before; remembers it otherwise. */
-static bool seen_before(ioh_klog *k, uint64_t h)
+/*
+ * Replay detection. A kernel's records come with non-decreasing times, so a
+ * record later than every one before it cannot be a replay: it is appended
+ * to a time-ordered list (sequential, cheap). Only a record that goes back
+ * in time is looked up, by binary search, and if new it goes to a small
+ * hash set of out-of-order records. Both stores are bounded; past the bound
+ * records are no longer remembered (a later replay of them is then counted).
+ */
+static bool ooo_lookup_insert(ioh_klog *k, uint64_t h)
 {
 	size_t i;
 
-	if (!h)
-		h = 1;
-	if (!k->seen) {
-		k->seen_cap = 4096;
-		k->seen = calloc(k->seen_cap, sizeof(*k->seen));
-		if (!k->seen)
+	if (!k->ooo) {
+		k->ooo = calloc(OOO_CAP, sizeof(*k->ooo));
+		if (!k->ooo)
 			return false;
 	}
-	for (i = h & (k->seen_cap - 1); k->seen[i]; i = (i + 1) & (k->seen_cap - 1))
-		if (k->seen[i] == h)
+	for (i = h & (OOO_CAP - 1); k->ooo[i]; i = (i + 1) & (OOO_CAP - 1))
+		if (k->ooo[i] == h)
 			return true;
-	if (k->seen_n * 10 >= k->seen_cap * 7) {
-		/* rehash into twice the space, while under the bound */
-		size_t ncap = k->seen_cap * 2;
-		uint64_t *n;
-
-		if (ncap > SEEN_MAX || !(n = calloc(ncap, sizeof(*n))))
-			return false; /* full: stop remembering, never refuse a record */
-		for (size_t j = 0; j < k->seen_cap; j++) {
-			size_t x;
-
-			if (!k->seen[j])
-				continue;
-			for (x = k->seen[j] & (ncap - 1); n[x]; x = (x + 1) & (ncap - 1))
-				;
-			n[x] = k->seen[j];
-		}
-		free(k->seen);
-		k->seen = n;
-		k->seen_cap = ncap;
-		for (i = h & (ncap - 1); k->seen[i]; i = (i + 1) & (ncap - 1))
-			;
+	if (k->ooo_n * 10 < OOO_CAP * 7) {
+		k->ooo[i] = h;
+		k->ooo_n++;
 	}
-	k->seen[i] = h;
-	k->seen_n++;
 	return false;
+}
+
+static bool seen_before(ioh_klog *k, uint64_t usec, uint64_t h)
+{
+	size_t lo = 0, hi = k->seen_n;
+
+	if (!h)
+		h = 1;
+	if (!k->seen_n || usec > k->seen[k->seen_n - 1].usec) {
+		if (grow((void **)&k->seen, &k->seen_cap, k->seen_n, sizeof(*k->seen), SEEN_MAX))
+			k->seen[k->seen_n++] = (struct seen_rec){ usec, h };
+		return false;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->seen[mid].usec < usec)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < k->seen_n && k->seen[lo].usec == usec; lo++)
+		if (k->seen[lo].hash == h)
+			return true;
+	return ooo_lookup_insert(k, h);
 }
 
 static uint64_t record_hash(unsigned boot, uint64_t usec, const char *msg)
 {
-	uint64_t h = 1469598103934665603ULL ^ boot;
+	/* eight bytes per step: this runs for every record kept */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)boot << 32) ^ usec;
+	size_t n = strlen(msg), i = 0;
 
-	h = (h ^ usec) * 1099511628211ULL;
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, msg + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)msg[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h * 0xc4ceb9fe1a85ec53ULL ^ n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -290,6 +324,11 @@ static void new_boot(ioh_klog *k)
 	if (k->boot_has_content)
 		k->boot++;
 	k->boot_has_content = false;
+	k->seen_n = 0; /* records of another boot are never replays of this one */
+	if (k->ooo && k->ooo_n) {
+		memset(k->ooo, 0, OOO_CAP * sizeof(*k->ooo));
+		k->ooo_n = 0;
+	}
 	k->copied_in_boot = false;
 	k->have_last_dev = false;
 	if (k->sum.boots < k->boot + 1)
@@ -330,10 +369,12 @@ static void note_fault(ioh_klog *k, struct ioh_klog_event *ev)
 			d->faults_after_copy++;
 		else
 			d->faults_before_copy++;
-		if (d->probed && d->probe_boot == ev->boot)
+		if (d->probed && d->probe_boot == ev->boot) {
 			d->faults_after_probe++;
-		else
+		} else {
 			d->faults_before_probe++;
+			d->faults_in_window += k->copied_in_boot;
+		}
 	}
 	if (!d->first_line) {
 		d->first_file = ev->file;
@@ -360,7 +401,7 @@ static bool account(ioh_klog *k, struct ioh_klog_event *ev)
 		break;
 	case IOH_KLOG_FAULT_STATUS:
 		k->sum.fault_status++;
-		break;
+		return false; /* counted; one per fault interrupt, not worth a slot */
 	case IOH_KLOG_SUPPRESSED:
 		k->sum.suppressed += ev->value;
 		if (k->have_last_dev && (d = find_dev(k, k->last_dev)))
@@ -425,7 +466,7 @@ static bool account(ioh_klog *k, struct ioh_klog_event *ev)
 
 static void emit(ioh_klog *k, struct ioh_klog_event *ev, const char *msg, bool dedup, uint64_t h)
 {
-	if (dedup && ev->kind != IOH_KLOG_BOOT && seen_before(k, h)) {
+	if (dedup && ev->kind != IOH_KLOG_BOOT && seen_before(k, ev->usec, h)) {
 		k->sum.duplicates++;
 		return;
 	}
@@ -515,7 +556,8 @@ static void fill_where(ioh_klog *k, struct ioh_klog_event *ev, const struct klog
 	ev->boot = k->boot;
 }
 
-static void process_line(ioh_klog *k, const char *raw, size_t n)
+/* Parses one line already counted in k->lineno (at most IOH_KLOG_LINE_MAX bytes). */
+static void parse_line(ioh_klog *k, const char *raw, size_t n)
 {
 	struct klog_line ln;
 	struct ioh_klog_event ev;
@@ -523,24 +565,14 @@ static void process_line(ioh_klog *k, const char *raw, size_t n)
 	bool nul = false;
 	uint64_t h = 0;
 
-	k->sum.lines++;
-	k->lineno++;
 	if (n && raw[n - 1] == '\r')
 		n--;
-	if (n > IOH_KLOG_LINE_MAX)
-		n = IOH_KLOG_LINE_MAX;
-	if (!k->pending && !klog_maybe_interesting(raw, n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char ch = raw[i];
-
-		if (!ch) {
-			ch = '?';
-			nul = true;
-		}
-		k->scratch[i] = ch;
-	}
+	memcpy(k->scratch, raw, n);
 	k->scratch[n] = '\0';
+	for (char *z = memchr(k->scratch, '\0', n); z; z = memchr(z, '\0', n - (size_t)(z - k->scratch))) {
+		*z = '?';
+		nul = true;
+	}
 	if (nul)
 		k->sum.nul_lines++;
 	klog_split_prefix(k->scratch, k->kmsg_mode, &ln);
@@ -565,7 +597,7 @@ static void process_line(ioh_klog *k, const char *raw, size_t n)
 	}
 	memset(&ev, 0, sizeof(ev));
 	c = klog_classify(ln.msg, &ev);
-	if (ln.has_usec)
+	if (ln.has_usec && c != KLOG_NONE)
 		h = record_hash(k->boot, ln.usec, ln.msg);
 	if (k->pending && resolve_pending(k, &ln, c, &ev))
 		return;
@@ -640,11 +672,54 @@ static void append_partial(ioh_klog *k, const char *p, size_t n)
 	k->plen += n;
 }
 
+/* One whole line: counted, prefiltered (unless the caller did), parsed. */
+static void line_go(ioh_klog *k, const char *p, size_t n, bool cut, bool filtered)
+{
+	k->sum.lines++;
+	k->lineno++;
+	if (!filtered && !k->pending &&
+	    !klog_maybe_interesting(p, n > IOH_KLOG_LINE_MAX ? IOH_KLOG_LINE_MAX : n))
+		return;
+	if (cut || n > IOH_KLOG_LINE_MAX) {
+		k->sum.long_lines++;
+		n = IOH_KLOG_LINE_MAX;
+	}
+	parse_line(k, p, n);
+}
+
 static void line_done(ioh_klog *k, const char *p, size_t n, bool cut)
 {
-	if (cut || n > IOH_KLOG_LINE_MAX)
-		k->sum.long_lines++;
-	process_line(k, p, n);
+	line_go(k, p, n, cut, false);
+}
+
+/*
+ * The fast path over complete lines [p, e) (e follows a newline): jumps from
+ * trigger to trigger, counting the newlines skipped, and parses only the
+ * lines holding one; after a record that may continue, the next lines are
+ * parsed whatever they hold.
+ */
+static void scan_lines(ioh_klog *k, const char *p, const char *e)
+{
+	const char *cur = p, *ls, *nl, *c;
+	uint64_t n;
+
+	while (cur < e) {
+		if (k->pending) {
+			nl = memchr(cur, '\n', (size_t)(e - cur));
+			line_done(k, cur, (size_t)(nl - cur), false);
+			cur = nl + 1;
+			continue;
+		}
+		c = klog_scan(cur, e, &n);
+		k->sum.lines += n;
+		k->lineno += n;
+		if (c == e)
+			return;
+		ls = n ? memrchr(cur, '\n', (size_t)(c - cur)) + 1 : cur;
+		nl = memchr(c, '\n', (size_t)(e - c));
+		line_go(k, ls, (size_t)(nl - ls), false, true);
+		cur = nl + 1;
+	}
 }
 
 IOH_EXPORT ioh_status ioh_klog_feed(ioh_klog *k, const char *buf, size_t len)
@@ -657,22 +732,25 @@ IOH_EXPORT ioh_status ioh_klog_feed(ioh_klog *k, const char *buf, size_t len)
 	if (!k->in_file && (st = ioh_klog_begin(k, "-")))
 		return st;
 	k->sum.bytes += len;
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
+	if (k->plen || k->partial_long) { /* finish the line the last call left open */
+		nl = memchr(p, '\n', len);
 		if (!nl) {
-			append_partial(k, p, (size_t)(end - p));
-			break;
+			append_partial(k, p, len);
+			return IOH_OK;
 		}
-		if (k->plen || k->partial_long) {
-			append_partial(k, p, (size_t)(nl - p));
-			line_done(k, k->partial, k->plen, k->partial_long);
-			k->plen = 0;
-			k->partial_long = false;
-		} else {
-			line_done(k, p, (size_t)(nl - p), false);
-		}
+		append_partial(k, p, (size_t)(nl - p));
+		line_done(k, k->partial, k->plen, k->partial_long);
+		k->plen = 0;
+		k->partial_long = false;
 		p = nl + 1;
 	}
+	nl = p < end ? memrchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (nl) {
+		scan_lines(k, p, nl + 1);
+		p = nl + 1;
+	}
+	if (p < end)
+		append_partial(k, p, (size_t)(end - p));
 	return IOH_OK;
 }
 

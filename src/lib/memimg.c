@@ -440,6 +440,7 @@ IOH_EXPORT ioh_status ioh_memimg_parse(ioh_memimg *m, ioh_ctx *ctx, const char *
 	struct parser ps = { .m = m, .ctx = ctx, .name = name ? name : "<text>" };
 	const char *p = text, *end = text + len;
 
+	ioh_clear_err(ctx);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;

@@ -37,6 +37,7 @@ struct pgw {
 	int (*range)(void *data, const struct ioh_pg_range *r);
 	void *data;
 	ioh_rangeset *writable;
+	bool writable_full; /* reported once */
 	struct ioh_pg_summary *sum;
 	struct ioh_pg_range cur;
 	bool have_cur;
@@ -101,10 +102,12 @@ static void flush(struct pgw *w)
 	w->sum->ranges++;
 	/* A nested first level outputs GPAs; its second level already added the real pages. */
 	if (w->writable && (w->cur.perm & IOH_PG_W) && !w->nest_root) {
-		if (ioh_rangeset_add(w->writable, w->cur.phys, w->cur.size))
+		if (ioh_rangeset_add(w->writable, w->cur.phys, w->cur.size) && !w->writable_full) {
+			w->writable_full = true;
 			ioh_problems_add(&w->sum->problems, "writable",
 					 "%stoo many writable ranges; set incomplete from 0x%llx",
 					 w->who, (unsigned long long)w->cur.phys);
+		}
 	}
 	if (w->range && !w->cb_rc)
 		w->cb_rc = w->range(w->data, &w->cur);
@@ -310,6 +313,7 @@ IOH_EXPORT ioh_status ioh_pgwalk(ioh_ctx *ctx, const struct ioh_walk_config *cfg
 	struct pgw *w;
 	ioh_status st;
 
+	ioh_clear_err(ctx);
 	if (!cfg || !cfg->read || !sum || cfg->haw > 64)
 		return ioh_err(ctx, IOH_ERR_INVALID, "page walk: no read callback or summary");
 	w = pgw_new(cfg, sum);
@@ -390,6 +394,7 @@ IOH_EXPORT ioh_status ioh_walk_mappings(ioh_ctx *ctx, const struct ioh_walk_conf
 	ioh_status st = IOH_OK;
 	char who[32];
 
+	ioh_clear_err(ctx);
 	if (!sum)
 		return ioh_err(ctx, IOH_ERR_INVALID, "mappings: no summary");
 	memset(sum, 0, sizeof(*sum));

@@ -53,6 +53,8 @@ static void copy_str(char *dst, const unsigned char *src, size_t n)
 static ioh_status parse_main(ioh_ctx *ctx, const unsigned char *b, struct dd_header *h)
 {
 	copy_str(h->signature, b, 8);
+	for (int i = 7; i > 0 && h->signature[i] == ' '; i--)
+		h->signature[i] = '\0';
 	h->header_version = (int32_t)le32(b + 8);
 	copy_str(h->release, b + 12 + 2 * 65, 65);
 	copy_str(h->machine, b + 12 + 4 * 65, 65);
@@ -159,4 +161,50 @@ ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv
 			    ioh_get_err(src->ctx));
 	free(text);
 	return st == IOH_ERR_SYSTEM ? st : IOH_OK;
+}
+
+ioh_status dd_ram_ranges(struct ioh_source *src, dd_pread_fn rd, void *priv,
+			 const struct dd_header *h)
+{
+	uint64_t nbytes = (h->max_mapnr + 7) / 8, run_start = 0, ps = src->page_size;
+	size_t chunk = 1 << 16;
+	unsigned char *b = malloc(chunk);
+	bool in_run = false;
+	ioh_status st = IOH_OK;
+
+	if (!b)
+		return ioh_err(src->ctx, IOH_ERR_NOMEM, "kdump: out of memory for the bitmap");
+	for (uint64_t off = 0; off < nbytes && st == IOH_OK; off += chunk) {
+		size_t n = nbytes - off < chunk ? (size_t)(nbytes - off) : chunk;
+
+		if ((st = rd(priv, b, n, h->bitmap1_off + off)) != IOH_OK)
+			break;
+		for (size_t i = 0; i < n * 8 && st == IOH_OK; i++) {
+			uint64_t pfn = off * 8 + i;
+			bool ram = b[i / 8] >> (i & 7) & 1;
+
+			if (pfn >= h->max_mapnr)
+				break;
+			if (ram && !in_run) {
+				run_start = pfn;
+				in_run = true;
+			} else if (!ram && in_run) {
+				st = src_add_range(src, run_start * ps, pfn * ps);
+				in_run = false;
+			}
+		}
+	}
+	if (st == IOH_OK && in_run)
+		st = src_add_range(src, run_start * ps, h->max_mapnr * ps);
+	free(b);
+	return st;
+}
+
+ioh_status dd_bit(dd_pread_fn rd, void *priv, uint64_t bitmap_off, uint64_t pfn, int *bit)
+{
+	unsigned char b = 0;
+	ioh_status st = rd(priv, &b, 1, bitmap_off + pfn / 8);
+
+	*bit = b >> (pfn & 7) & 1;
+	return st;
 }

@@ -131,5 +131,10 @@ const char *dd_compression_name(uint32_t status);
 /* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
 			      const struct dd_header *h);
+/* Adds the RAM ranges of the first bitmap to src (read in 64 KiB chunks). */
+ioh_status dd_ram_ranges(struct ioh_source *src, dd_pread_fn rd, void *priv,
+			 const struct dd_header *h);
+/* One bit of a bitmap at bitmap_off. */
+ioh_status dd_bit(dd_pread_fn rd, void *priv, uint64_t bitmap_off, uint64_t pfn, int *bit);
 
 #endif

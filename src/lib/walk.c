@@ -51,6 +51,7 @@ struct walker {
 	struct ioh_walk_pasid *pasids;
 	struct ioh_walk_device dev;
 	struct ioh_walk_bus bus;
+	char where[IOH_BDF_STRLEN]; /* what the last callback was given, for messages */
 };
 
 /* Charges the budget, then reads. */
@@ -494,7 +495,10 @@ static int deliver_device(struct walker *w, unsigned devfn, uint64_t table, cons
 	w->st.problems += ioh_problems_count(&d->problems);
 	for (unsigned i = 0; i < d->npasids; i++)
 		w->st.problems += ioh_problems_count(&w->pasids[i].problems);
-	return w->ops && w->ops->device ? w->ops->device(w->data, d) : 0;
+	if (!w->ops || !w->ops->device)
+		return 0;
+	ioh_bdf_str(d->bdf, w->where);
+	return w->ops->device(w->data, d);
 }
 
 static int walk_devices(struct walker *w)
@@ -502,12 +506,14 @@ static int walk_devices(struct walker *w)
 	bool sm = w->cfg->mode == IOH_VTD_SCALABLE;
 	const struct ioh_vtd_root *r = &w->bus.root;
 
+	bool only = w->cfg->flags & IOH_WALK_ONLY_BDF;
+
 	for (unsigned devfn = 0; devfn < 256 && !w->budget_hit; devfn++) {
 		unsigned half = sm && devfn >= 0x80;
 		uint64_t table = half ? r->uctp : r->ctp;
 		int rc;
 
-		if (!w->ctx_ok[half])
+		if (!w->ctx_ok[half] || (only && devfn != w->cfg->bdf.devfn))
 			continue;
 		if (sm)
 			rc = deliver_device(w, devfn, table, &w->ctxq[half][4 * (devfn & 0x7f)], 4);
@@ -517,6 +523,14 @@ static int walk_devices(struct walker *w)
 			return rc;
 	}
 	return 0;
+}
+
+/* With IOH_WALK_ONLY_BDF in scalable mode, only the half holding the device is read. */
+static bool wanted_half(const struct walker *w, unsigned half)
+{
+	if (!(w->cfg->flags & IOH_WALK_ONLY_BDF) || w->cfg->mode != IOH_VTD_SCALABLE)
+		return true;
+	return half == (w->cfg->bdf.devfn >= 0x80);
 }
 
 static int walk_bus(struct walker *w, unsigned bus)
@@ -535,9 +549,9 @@ static int walk_bus(struct walker *w, unsigned bus)
 	ioh_problems_init(&b->problems);
 	ioh_vtd_root_validate(q, w->cfg->mode, w->haw, &b->problems);
 	w->ctx_ok[0] = w->ctx_ok[1] = 0;
-	if (b->root.p)
+	if (b->root.p && wanted_half(w, 0))
 		check_table_ptr(w, 0, b->root.ctp);
-	if (sm && b->root.up)
+	if (sm && b->root.up && wanted_half(w, 1))
 		check_table_ptr(w, 1, b->root.uctp);
 	if (b->root.p || b->root.up)
 		w->st.buses++;
@@ -547,6 +561,7 @@ static int walk_bus(struct walker *w, unsigned bus)
 		ioh_problems_add(&b->problems, "walk", "read budget exhausted");
 	w->st.problems += ioh_problems_count(&b->problems);
 	if (w->ops && w->ops->bus) {
+		snprintf(w->where, sizeof(w->where), "bus %02x", bus);
 		rc = w->ops->bus(w->data, b);
 		if (rc)
 			return rc;
@@ -572,9 +587,11 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 			       struct ioh_walk_stats *stats)
 {
 	struct walker *w;
-	ioh_status st = check_config(ctx, cfg);
+	ioh_status st;
 	int rc = 0;
 
+	ioh_clear_err(ctx);
+	st = check_config(ctx, cfg);
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	if (st)
@@ -590,6 +607,8 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 	w->max_reads = cfg->max_reads ? cfg->max_reads : IOH_WALK_DEFAULT_MAX_READS;
 	w->max_dir = cfg->max_pasid_dir ? cfg->max_pasid_dir : IOH_WALK_DEFAULT_MAX_PASID_DIR;
 	w->max_pasids = cfg->max_pasids ? cfg->max_pasids : IOH_WALK_DEFAULT_MAX_PASIDS;
+	if (w->max_pasids > IOH_WALK_MAX_PASIDS)
+		w->max_pasids = IOH_WALK_MAX_PASIDS;
 	w->root = cfg->rtaddr & ADDR_MASK;
 	w->pasids = calloc(w->max_pasids + 1, sizeof(*w->pasids));
 	if (!w->pasids) {
@@ -606,9 +625,11 @@ IOH_EXPORT ioh_status ioh_walk(ioh_ctx *ctx, const struct ioh_walk_config *cfg,
 	}
 	find_shared(w);
 	for (unsigned bus = 0; bus < 256 && !rc && !w->budget_hit; bus++)
-		rc = walk_bus(w, bus);
+		if (!(cfg->flags & IOH_WALK_ONLY_BDF) || bus == cfg->bdf.bus)
+			rc = walk_bus(w, bus);
 	if (rc)
-		st = (ioh_status)rc;
+		st = ioh_err_wrap(ctx, (ioh_status)rc, "walk: root table 0x%llx: %s",
+				  (unsigned long long)w->root, w->where);
 	else if (w->budget_hit)
 		st = ioh_err(ctx, IOH_ERR_LIMIT,
 			     "walk: root table 0x%llx: read budget of %llu reads exhausted",

@@ -134,6 +134,14 @@ struct agent {
 	bool attached;
 };
 
+/* A line of the CPU cache holding stores the IOMMU cannot see yet. */
+#define CPU_LINES 256
+struct cline {
+	bool valid;
+	uint64_t pa;	  /* 64-byte aligned */
+	uint64_t q[8];
+};
+
 struct ioh_model {
 	ioh_ctx *ctx;
 	struct ioh_scenario scn;
@@ -152,6 +160,8 @@ struct ioh_model {
 	bool copy_done;
 	struct ioh_model_summary sum;
 	uint64_t last_service;
+	struct cline lines[CPU_LINES];
+	unsigned n_lines;
 	unsigned last_fault;	/* reason of the latest faulting request */
 	uint64_t last_hpa;	/* host address of the latest translation */
 };

@@ -219,6 +219,8 @@ static void tlb_insert(struct drhd *d, uint16_t did, uint64_t vpn, uint64_t hpa,
 {
 	struct tlb_ent *e = &d->tlb[d->tlb_next];
 
+	if (!d->cfg.iotlb_size)
+		return;
 	d->tlb_next = (d->tlb_next + 1) % d->cfg.iotlb_size;
 	*e = (struct tlb_ent){ true, did, vpn, hpa, perm };
 }
@@ -724,9 +726,12 @@ static void agent_step(struct ioh_model *m, struct agent *a)
 	dma_start(m, a, iova, write);
 }
 
+static void evict_some(struct ioh_model *m);
+
 void ioh_model_world_step(struct ioh_model *m)
 {
 	m->t++;
+	evict_some(m);
 	for (unsigned i = 0; i < m->scn.n_devices; i++)
 		agent_step(m, &m->agent[i]);
 	for (unsigned i = 0; i < m->scn.n_iommus; i++)
@@ -1030,10 +1035,101 @@ static void hw_note(void *hw, const struct ioh_event *ev)
 	}
 }
 
+/* ---- the CPU cache, for IOMMUs whose page walks do not snoop it ---- */
+
+static struct cline *line_find(struct ioh_model *m, uint64_t pa)
+{
+	for (unsigned i = 0; m->n_lines && i < CPU_LINES; i++)
+		if (m->lines[i].valid && m->lines[i].pa == (pa & ~63ULL))
+			return &m->lines[i];
+	return NULL;
+}
+
+/* The whole line reaches memory at once: no hardware step can fall between its words. */
+static void writeback(struct ioh_model *m, struct cline *l)
+{
+	struct ioh_event ev = { .lane = IOH_LANE_CPU, .kind = IOH_EV_WRITEBACK, .half = -1,
+				.addr = l->pa };
+
+	for (unsigned i = 0; i < 8; i++)
+		ioh_mem_write64(&m->mem, l->pa + i * 8, l->q[i]);
+	l->valid = false;
+	m->n_lines--;
+	ioh_model_event(m, &ev);
+}
+
+static struct cline *line_load(struct ioh_model *m, uint64_t pa)
+{
+	struct cline *l = line_find(m, pa);
+	unsigned i;
+
+	if (l)
+		return l;
+	if (m->n_lines == CPU_LINES)
+		writeback(m, &m->lines[ioh_rng_below(&m->rng, CPU_LINES)]);
+	for (i = 0; m->lines[i].valid; i++)
+		;
+	l = &m->lines[i];
+	l->valid = true;
+	l->pa = pa & ~63ULL;
+	for (unsigned k = 0; k < 8; k++)
+		if (ioh_mem_read64(&m->mem, l->pa + k * 8, &l->q[k]))
+			l->q[k] = 0;
+	m->n_lines++;
+	return l;
+}
+
+/* Dirty lines leave the cache on their own, at moments nobody chooses. */
+static void evict_some(struct ioh_model *m)
+{
+	if (!m->n_lines || ioh_rng_below(&m->rng, 32))
+		return;
+	unsigned start = (unsigned)ioh_rng_below(&m->rng, CPU_LINES);
+	for (unsigned k = 0; k < CPU_LINES; k++) {
+		struct cline *l = &m->lines[(start + k) % CPU_LINES];
+
+		if (l->valid) {
+			writeback(m, l);
+			return;
+		}
+	}
+}
+
+IOH_EXPORT ioh_status ioh_model_cpu_write(ioh_model *m, unsigned iommu, uint64_t pa, uint64_t v)
+{
+	struct cline *l = line_find(m, pa);
+
+	if (iommu >= m->scn.n_iommus || (pa & 7))
+		return ioh_err(m->ctx, IOH_ERR_INVALID, "cpu write: bad IOMMU or unaligned 0x%llx",
+			       (unsigned long long)pa);
+	if (!l && m->drhd[iommu].ecap.c) {
+		if (ioh_mem_write64(&m->mem, pa, v))
+			return ioh_err(m->ctx, IOH_ERR_NOMEM, "write of 0x%llx: simulated memory full",
+				       (unsigned long long)pa);
+		return IOH_OK;
+	}
+	l = line_load(m, pa);
+	l->q[(pa & 63) / 8] = v;
+	return IOH_OK;
+}
+
+IOH_EXPORT void ioh_model_cpu_flush(ioh_model *m, uint64_t pa)
+{
+	struct cline *l = line_find(m, pa);
+
+	if (l)
+		writeback(m, l);
+}
+
 static ioh_status hw_read64(void *hw, uint64_t pa, uint64_t *v)
 {
 	struct drhd *d = hw;
+	struct cline *l = line_find(d->m, pa);
 
+	if (l && !(pa & 7)) {
+		*v = l->q[(pa & 63) / 8];
+		return IOH_OK;
+	}
 	if (ioh_mem_read64(&d->m->mem, pa, v))
 		return ioh_err(d->m->ctx, IOH_ERR_NODATA, "read of 0x%llx: no memory there",
 			       (unsigned long long)pa);
@@ -1044,13 +1140,10 @@ static ioh_status hw_write64(void *hw, uint64_t pa, uint64_t v)
 {
 	struct drhd *d = hw;
 
-	if (ioh_mem_write64(&d->m->mem, pa, v))
-		return ioh_err(d->m->ctx, IOH_ERR_NOMEM, "write of 0x%llx: simulated memory full",
-			       (unsigned long long)pa);
-	return IOH_OK;
+	return ioh_model_cpu_write(d->m, d->index, pa, v);
 }
 
-/* The model's page walks are coherent: barrier and flush have nothing left to order. */
+/* Stores become visible in program order already: the barrier has nothing left to do. */
 static ioh_status hw_nop(void *hw)
 {
 	(void)hw;
@@ -1059,8 +1152,9 @@ static ioh_status hw_nop(void *hw)
 
 static ioh_status hw_clflush(void *hw, uint64_t pa)
 {
-	(void)hw;
-	(void)pa;
+	struct drhd *d = hw;
+
+	ioh_model_cpu_flush(d->m, pa);
 	return IOH_OK;
 }
 

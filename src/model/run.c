@@ -308,6 +308,16 @@ IOH_EXPORT ioh_status ioh_model_new(ioh_ctx *ctx, const struct ioh_scenario *scn
 	    scn->n_devices > IOH_SCN_MAX_DEVICES)
 		return ioh_err(ctx, IOH_ERR_INVALID, "model: scenario needs 1-%d IOMMUs, 0-%d devices",
 			       IOH_SCN_MAX_IOMMUS, IOH_SCN_MAX_DEVICES);
+	for (unsigned i = 0; i < scn->n_devices; i++)
+		if (scn->devices[i].iommu >= scn->n_iommus || scn->devices[i].rate > 1000)
+			return ioh_err(ctx, IOH_ERR_INVALID,
+				       "model: device %u: IOMMU index %u or rate %u out of range", i,
+				       scn->devices[i].iommu, scn->devices[i].rate);
+	for (unsigned i = 0; i < scn->n_iommus; i++)
+		if (scn->iommus[i].cc_size > 4096 || scn->iommus[i].pc_size > 4096 ||
+		    scn->iommus[i].iotlb_size > 65536 || scn->iommus[i].extra_entries > 65536)
+			return ioh_err(ctx, IOH_ERR_INVALID, "model: IOMMU %u: cache sizes out of range",
+				       i);
 	m = calloc(1, sizeof(*m) + sizeof(struct model_ext));
 	if (!m)
 		return ioh_err(ctx, IOH_ERR_NOMEM, "model: out of memory");

@@ -14,7 +14,7 @@
 #define SCN_MAX_BYTES (1u << 20)
 #define SCN_MAX_LINE 1024
 #define SCN_MAX_WORDS 24
-#define SCN_MAX_STEPS 10000000ULL
+#define SCN_MAX_STEPS 2000000ULL
 #define SCN_MAX_EXTRA 65536u
 
 static const char default_text[] =
@@ -399,7 +399,7 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 	} else if (!strcmp(w[0], "setup-drain")) {
 		TRY(want_bool(p, w[0], w[1], &s->setup_drain));
 	} else if (!strcmp(w[0], "max-events")) {
-		TRY(want_num(p, w[0], w[1], 1u << 24, &v));
+		TRY(want_num(p, w[0], w[1], 1u << 21, &v));
 		s->max_events = (size_t)v;
 	} else {
 		return perr(p, "unknown directive '%s'", w[0]);

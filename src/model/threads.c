@@ -90,7 +90,7 @@ static void drain(struct shared *sh)
 		if (!(s & 1))
 			continue;
 		while (atomic_load(&sh->f[i].seq) == s && !atomic_load(&sh->stop))
-			if (++k % 256 == 0)
+			if (++k % 64 == 0)
 				sched_yield();
 	}
 }

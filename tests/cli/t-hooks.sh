@@ -74,7 +74,6 @@ hook() {
 	shift 2
 	t0=$(date +%s)
 	IOH_ROOT="$R" IOH_STUB_MODE=$mode run "$n" 0 sh "$HOOK" "$@"
-	HOOK_RC=$?
 	ELAPSED=$(($(date +%s) - t0))
 }
 
@@ -292,7 +291,68 @@ has dracut-noop 'sourced-ok'
 check initramfs-hook-skips-normal-initrd 0 env CONFDIR=/etc/initramfs-tools sh "$KX/initramfs-tools/hooks/iommu-handover"
 check pre.d-exit0 0 env IOH_ROOT="$T_DIR/none" sh "$KX/dracut/kdump-pre-50-iommu-handover"
 
-# shellcheck-clean (when shellcheck is installed; scripts/deps lists it)
+# ---- make install: every file where its distribution looks, paths rewritten ----
+D="$T_DIR/dest"
+rm -rf "$D"
+if run install 0 make -s -C "$IOH_SRCDIR" -f kexec/install.mk DESTDIR="$D" PREFIX=/usr/local install; then
+	pass install
+	for f in /usr/local/lib/iommu-handover/ioh-capture-hook /etc/default/iommu-handover \
+		/usr/local/share/doc/iommu-handover/kdump.md \
+		/usr/local/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf \
+		/usr/local/lib/systemd/system/kdump-tools.service.d/iommu-handover.conf \
+		/etc/initramfs-tools/hooks/iommu-handover /etc/initramfs-tools/scripts/init-top/iommu-handover \
+		/usr/lib/dracut/modules.d/99iommu-handover/module-setup.sh \
+		/usr/lib/dracut/modules.d/99iommu-handover/iommu-handover-pre-udev.sh \
+		/etc/kdump/pre.d/50-iommu-handover /etc/kdump/post.d/50-iommu-handover; do
+		exists "install:$f" "$D$f"
+	done
+	has install-dropin-path 'ExecStartPre=-/usr/local/lib/iommu-handover/ioh-capture-hook kdump-tools$' \
+		"$D/usr/local/lib/systemd/system/kdump-tools-dump.service.d/iommu-handover.conf"
+	has install-bin-path '^IOH_BIN=/usr/local/bin/iommu-handover$' "$D/etc/default/iommu-handover"
+	has install-hook-bin '^IOH_BIN=/usr/local/bin/iommu-handover$' "$D/usr/local/lib/iommu-handover/ioh-capture-hook"
+	if [ -x "$D/usr/local/lib/iommu-handover/ioh-capture-hook" ]; then pass install-exec; else fail install-exec; fi
+	if grep -rq --exclude=kdump.md '/usr/lib/iommu-handover\|/usr/bin/iommu-handover' "$D"; then
+		fail install-no-stale-paths "$(grep -rl --exclude=kdump.md '/usr/lib/iommu-handover\|/usr/bin/iommu-handover' "$D")"
+	else
+		pass install-no-stale-paths
+	fi
+	# a second install keeps a locally edited config
+	echo "IOH_MAX_SECONDS=9" >>"$D/etc/default/iommu-handover"
+	run install-again 0 make -s -C "$IOH_SRCDIR" -f kexec/install.mk DESTDIR="$D" PREFIX=/usr/local install &&
+		has install-keeps-config '^IOH_MAX_SECONDS=9$' "$D/etc/default/iommu-handover"
+	# PREFIX=/usr: initramfs-tools files go to /usr/share/initramfs-tools
+	rm -rf "$D"
+	run install-usr 0 make -s -C "$IOH_SRCDIR" -f kexec/install.mk DESTDIR="$D" PREFIX=/usr KDUMP_FLAVOUR=debian install &&
+		exists install-usr-init-top "$D/usr/share/initramfs-tools/scripts/init-top/iommu-handover" &&
+		absent install-usr-debian-only "$D/etc/kdump/pre.d/50-iommu-handover"
+	run uninstall 0 make -s -C "$IOH_SRCDIR" -f kexec/install.mk DESTDIR="$D" PREFIX=/usr uninstall &&
+		absent uninstall-gone "$D/usr/lib/iommu-handover/ioh-capture-hook"
+fi
+
+# ---- the real binary on a real dump, once `report` exists ----
+SAMPLES=${IOH_SAMPLES:-/work/shared/samples}
+if ! "$IOH_BIN" report --help >/dev/null 2>&1; then
+	echo "SKIP $T_SUITE/real-report (no report subcommand in $IOH_BIN yet)"
+elif [ ! -r "$SAMPLES/legacy-virtio/vmcore.kdump.xz" ]; then
+	echo "SKIP $T_SUITE/real-report (no samples in $SAMPLES)"
+else
+	MAXS=60
+	root real
+	MAXS=
+	printf 'IOH_BIN=%s\n' "$IOH_BIN" >>"$R/etc/default/iommu-handover"
+	cp "$SAMPLES/acpi/qemu-q35-intel-iommu.DMAR" "$R/sys/firmware/acpi/tables/DMAR"
+	xz -dc "$SAMPLES/legacy-virtio/vmcore.kdump.xz" >"$R/proc/vmcore"
+	cksum <"$R/proc/vmcore" >"$T_DIR/real.vmcore.sum"
+	hook real-early ok early
+	exists real-fingerprint "$R/run/iommu-handover/fingerprint"
+	hook real-dump ok dump "$R/var/crash/real"
+	exists real-report "$R/var/crash/real/iommu-handover-report.txt"
+	vmcore_intact real
+	no_litter real
+	rm -f "$R/proc/vmcore"
+fi
+
+# Lint: every script passes shellcheck (when installed; ask scripts/deps for it)
 if command -v shellcheck >/dev/null 2>&1; then
 	check shellcheck-hook 0 shellcheck "$HOOK" "$IOH_SRCDIR/tests/fixtures/check/mkroot.sh"
 	check shellcheck-sh 0 shellcheck -s sh "$KX/initramfs-tools/hooks/iommu-handover" \

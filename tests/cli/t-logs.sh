@@ -47,7 +47,7 @@ has help 'Usage: .* logs'
 printf '[    1.0] DMAR: Copied translation tables from previous kernel for dmar0\n' >"$T_DIR/h.log"
 printf '[    1.1] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault\000 addr 0x1000 [fault reason 0x06] x\n' >>"$T_DIR/h.log"
 printf '[    1.2] DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr 0x1000 [fault reason 0x06] \377\376 bad utf8\n' >>"$T_DIR/h.log"
-head -c 3145728 /dev/zero | tr '\0' 'D' >>"$T_DIR/h.log"
+printf 'DMAR: ' >>"$T_DIR/h.log"; head -c 3145728 /dev/zero | tr '\0' 'x' >>"$T_DIR/h.log"
 printf '\n[    1.3] DMAR: [DMA Read NO_PASID] Request device [00:04.0] fault addr 0x1000 [fault reason 0x06] last' >>"$T_DIR/h.log"
 check hostile 2 "$IOH_BIN" logs --json "$T_DIR/h.log"
 has hostile '"nul_lines": 1,'

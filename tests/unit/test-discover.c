@@ -78,6 +78,14 @@ TEST(discover_finds_scalable_root)
 	mem[1][1] = PG(4) | 1;
 	mem[3][4 * 0x10] = PG(20) | 1 | 1u << 3;
 	mem[4][4 * 0x7a] = PG(21) | 1 | 1u << 3;
+	/* RID_PASID 0: directory entry 0 -> PASID table, entry 0 second-level only (PGTT 2),
+	 * AW 1, tables at page 30; DID 1 and 2. */
+	mem[20][0] = PG(22) | 1;
+	mem[21][0] = PG(23) | 1;
+	mem[22][0] = PG(30) | 1 | 1u << 2 | 2u << 6;
+	mem[22][1] = 1;
+	mem[23][0] = PG(30) | 1 | 1u << 2 | 2u << 6;
+	mem[23][1] = 2;
 	d = ioh_discover_new(&cfg);
 	feed_all(d);
 	ioh_discover_finish(NULL, d);
@@ -137,5 +145,30 @@ TEST(discover_keeps_table_with_torn_entry)
 	mem[2][2 * 0x18] = PG(12) | 1; /* 00:03.0 torn: hi zero, AW 0 */
 	CHECK(ioh_discover_check(NULL, &cfg, PG(1), IOH_VTD_LEGACY, &c));
 	CHECK_EQ(c.devices, 2);
-	CHECK_EQ(c.bad_entries, 1);
+	CHECK_EQ(c.torn_entries, 1);
+	CHECK_EQ(c.bad_entries, 0);
+}
+
+/* A legacy table with an even-devfn layout also parses as scalable; its "PASID
+ * directories" are page tables, so the scalable reading must lose. */
+TEST(discover_legacy_not_mistaken_for_scalable)
+{
+	struct ioh_discover_cfg cfg = { .read = rd, .is_ram = ram, .haw = 39 };
+	struct ioh_root_candidate c;
+
+	memset(mem, 0, sizeof(mem));
+	mem[1][0] = PG(2) | 1;
+	mem[2][2 * 0x10] = PG(10) | 1; /* 00:02.0 DID 1 AW 1 */
+	mem[2][2 * 0x10 + 1] = 1u << 8 | 1;
+	mem[2][2 * 0x20] = PG(12) | 1; /* 00:04.0 DID 2 AW 1 */
+	mem[2][2 * 0x20 + 1] = 2u << 8 | 1;
+	mem[10][0] = PG(11) | 3; /* second-level entries: R|W */
+	mem[12][0] = PG(13) | 3;
+	ioh_discover *d = ioh_discover_new(&cfg);
+	feed_all(d);
+	ioh_discover_finish(NULL, d);
+	CHECK_EQ(ioh_discover_count(d), 1);
+	CHECK_EQ(ioh_discover_get(d, 0)->mode, IOH_VTD_LEGACY);
+	ioh_discover_free(d);
+	CHECK(ioh_discover_check(NULL, &cfg, PG(1), IOH_VTD_LEGACY, &c));
 }

@@ -357,3 +357,31 @@ TEST(handover_event_format_and_iter)
 	ioh_model_free(m);
 	ioh_ctx_free(ctx);
 }
+
+/* A device on a bus the crashed kernel never used gets a new context table. */
+TEST(handover_attach_on_new_bus)
+{
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_model *m = one_device(ctx, "", "", "present-first");
+	ioh_handover *ho = ioh_model_handover(m, 0);
+	struct ioh_attach a;
+	uint64_t lo, pa;
+
+	CHECK_EQ(ioh_handover_attach(ho, &(struct ioh_attach){ .sid = 0x18 }), IOH_ERR_INVALID);
+	CHECK_CONTAINS(ioh_get_err(ctx), "run the copy step first");
+	copy(m);
+	CHECK_EQ(ioh_handover_copy(ho, ioh_model_old_rtaddr(m, 0)), IOH_ERR_INVALID);
+	CHECK(ioh_handover_entry_addr(ho, 0x0500) == 0);
+	ioh_model_attach_req(m, 0, &a);
+	a.sid = 0x0500;
+	CHECK(ioh_handover_attach(ho, &a) == IOH_OK);
+	pa = ioh_handover_entry_addr(ho, 0x0500);
+	CHECK(pa);
+	CHECK(ioh_model_mem_read(m, ioh_handover_root(ho) + 5 * 16, &lo) == IOH_OK);
+	CHECK_EQ(lo, (pa & ~0xfffULL) | 1);
+	CHECK(ioh_model_mem_read(m, pa, &lo) == IOH_OK);
+	CHECK_EQ(lo & 1, 1);
+	CHECK(!ioh_handover_is_copied(ho, 0x0500));
+	ioh_model_free(m);
+	ioh_ctx_free(ctx);
+}

@@ -149,6 +149,7 @@ TEST(klog_copy_position_and_probe)
 	CHECK_EQ(d->faults_after_copy, 2);
 	CHECK_EQ(d->faults_before_probe, 2);
 	CHECK_EQ(d->faults_after_probe, 1);
+	CHECK_EQ(d->faults_in_window, 1);
 	CHECK(d->probed);
 	CHECK_STREQ(d->driver, "nvme");
 	CHECK_EQ(d->probe_line, 4);
@@ -282,7 +283,8 @@ TEST(klog_hostile_bytes_bounded)
 
 	CHECK(big && k);
 	memset(big, 'D', n);
-	big[5] = '\0';
+	memcpy(big, "DMAR:", 5);
+	big[7] = '\0';
 	ioh_klog_feed(k, big, n);
 	ioh_klog_feed(k, "\n\xff\xfe DMAR: fault \x01\n", 17);
 	ioh_klog_end(k);
@@ -308,10 +310,13 @@ TEST(klog_events_bounded)
 				 i);
 		ioh_klog_feed_line(k, line, (size_t)n);
 	}
+	/* a storm fills its share; the copy line after it still gets a slot */
+	ioh_klog_feed_line(k, "DMAR: Copied translation tables from previous kernel for dmar0", 62);
 	ioh_klog_end(k);
-	CHECK_EQ(ioh_klog_event_count(k), IOH_KLOG_EVENTS_MAX);
-	CHECK_EQ(ioh_klog_summary(k)->events_dropped, 5);
+	CHECK_EQ(ioh_klog_event_count(k), IOH_KLOG_STORM_EVENTS_MAX + 1);
+	CHECK_EQ(ioh_klog_summary(k)->events_dropped, IOH_KLOG_EVENTS_MAX + 5 - IOH_KLOG_STORM_EVENTS_MAX);
 	CHECK_EQ(ioh_klog_device_at(k, 0)->dma_faults, IOH_KLOG_EVENTS_MAX + 5);
+	CHECK_EQ(ioh_klog_event_at(k, IOH_KLOG_STORM_EVENTS_MAX)->kind, IOH_KLOG_TABLES_COPIED);
 	ioh_klog_free(k);
 }
 
@@ -325,4 +330,42 @@ TEST(klog_read_path_errors)
 	CHECK_EQ(ioh_klog_read_path(k, "/"), IOH_ERR_SYSTEM);
 	ioh_klog_free(k);
 	ioh_ctx_free(ctx);
+}
+
+TEST_TIMEOUT(klog_random_mutations_never_crash, 60)
+{
+	static const char *const seeds[] = {
+		"[    1.300010] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x7cd80000 [fault reason 0x01] Present bit in root entry is clear\n",
+		"[ 1692.021403] dmar: DMAR:[DMA Read] Request device [00:02.0] fault addr 1a45aa9000 \n[ 1692.021403] DMAR:[fault reason 12] x\n",
+		"INTR-REMAP: Request device [[f0:1f.0] fault index 21\nINTR-REMAP:[fault reason 34] y\n",
+		"6,502,1300010,-;DMAR: Copied translation tables from previous kernel for dmar0\n SUBSYSTEM=pci\n",
+		"Nov 24 18:32:49 host kernel: nvme nvme0: pci function 0000:02:00.0\n-- Boot 6a7b --\n",
+		"kern  :err   : [Fri Apr  7 00:04:35 2023] DMAR: dmar0: Failed to copy context table for bus 3\n",
+		"> [    1.3] DMAR: [DMA Write PASID 0x2] Request device [0001:80:14.0] fault\n> addr 0x1 [fault reason 0x39] z\n",
+	};
+	unsigned seed = 777;
+	char buf[512];
+
+	for (int round = 0; round < 30000; round++) {
+		const char *s = seeds[round % (sizeof(seeds) / sizeof(seeds[0]))];
+		size_t n = strlen(s);
+		ioh_klog *k = ioh_klog_new(NULL);
+
+		memcpy(buf, s, n);
+		for (int m = 0; m < 1 + round % 5; m++) {
+			seed = seed * 1103515245 + 12345;
+			buf[(seed >> 8) % n] = (char)(seed >> 20);
+		}
+		seed = seed * 1103515245 + 12345;
+		ioh_klog_begin(k, "fuzz");
+		/* split at a random point so partial-line paths run too */
+		size_t cut = (seed >> 8) % (n + 1);
+		ioh_klog_feed(k, buf, cut);
+		ioh_klog_feed(k, buf + cut, n - cut);
+		ioh_klog_end(k);
+		CHECK(ioh_klog_summary(k)->lines >= 1);
+		for (size_t i = 0; i < ioh_klog_event_count(k); i++)
+			CHECK(strlen(ioh_klog_event_at(k, i)->text) < IOH_KLOG_TEXT_MAX);
+		ioh_klog_free(k);
+	}
 }

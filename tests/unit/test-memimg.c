@@ -153,3 +153,33 @@ TEST(memimg_pages_in_order_and_load)
 	ioh_memimg_free(m);
 	ioh_ctx_free(ctx);
 }
+
+/* Random text over the format's alphabet: every outcome is OK or a file:line error, never a crash. */
+TEST(memimg_random_text)
+{
+	static const char abc[] = "@0x1f9a*.# \n\tramexcluded@ffffffffffffff8";
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char text[256];
+
+	for (unsigned iter = 0; iter < 3000; iter++) {
+		ioh_ctx *ctx = ioh_ctx_new();
+		ioh_memimg *m = ioh_memimg_new();
+		size_t n;
+		ioh_status st;
+
+		ioh_memimg_set_max_pages(m, 16);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = x % sizeof(text);
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			text[i] = abc[x % (sizeof(abc) - 1)];
+		}
+		st = ioh_memimg_parse(m, ctx, "r.txt", text, n);
+		CHECK(st == IOH_OK || st == IOH_ERR_CORRUPT || st == IOH_ERR_NOMEM);
+		if (st)
+			CHECK_CONTAINS(ioh_get_err(ctx), "r.txt:");
+		CHECK(ioh_memimg_pages(m) <= 16);
+		ioh_memimg_free(m);
+		ioh_ctx_free(ctx);
+	}
+}

@@ -330,3 +330,25 @@ TEST(pgwalk_rangeset)
 	CHECK(!ioh_rangeset_contains(rs, 0));
 	ioh_rangeset_free(rs);
 }
+
+/* A writable set too small for the device: the summary says so, once. */
+TEST(pgwalk_writable_set_full)
+{
+	struct wu *w = trees();
+	struct ioh_walk_device d = { 0 };
+	ioh_rangeset *wr = ioh_rangeset_new(1);
+	struct ioh_pg_summary s;
+
+	/* tree E's second level has two separate writable ranges */
+	d.mode = IOH_VTD_LEGACY;
+	d.present = true;
+	d.aw = 1;
+	d.slptptr = 0x140000;
+	CHECK_EQ(ioh_walk_mappings(w->ctx, &w->cfg, &d, NULL, NULL, wr, &s), IOH_OK);
+	CHECK_EQ(s.writable_pages, 5);
+	CHECK_EQ(ioh_rangeset_count(wr), 1);
+	CHECK_PROBLEM(&s.problems, "writable", "too many writable ranges; set incomplete from 0x160000");
+	CHECK_EQ(s.problems.n, 1);
+	ioh_rangeset_free(wr);
+	wu_free(w);
+}

@@ -202,6 +202,10 @@ TEST(walk_hostile_sm_many_pasids)
 	CHECK_PROBLEM(&x->d.problems, "pasid", "more than 10 present PASID entries; stopped at PASID 10");
 	CHECK_EQ(x->p[9].pasid, 9);
 	CHECK_EQ(x->p[9].e.did, 9);
+	/* an absurd bound is clamped, not allocated (or overflowed) */
+	w->cfg.max_pasids = ~0u;
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(wu_dev(w, 0, 0x10)->d.npasids, 64);
 	wu_free(w);
 }
 

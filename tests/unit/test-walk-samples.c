@@ -2,13 +2,16 @@
 /*
  * The walker on the real crash samples (/work/shared/samples, README there):
  * the crashed kernel's root table (truth.txt rtaddr_old) must yield exactly
- * the devices truth.txt lists as mapped. The dump is read with libkdumpfile
- * directly, so this test does not depend on the project's dump reader.
+ * the devices truth.txt lists as mapped. The dump is read twice: with
+ * libkdumpfile directly (independent of the project's reader), and through
+ * ioh_source (source.h) with its RAM map as the is_ram callback.
  */
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <libkdumpfile/kdumpfile.h>
+
+#include <ioh/source.h>
 
 #include "walk-util.h"
 
@@ -90,12 +93,48 @@ static int found_dev(void *data, const struct ioh_walk_device *d)
 	return 0;
 }
 
+static bool src_in_ram(void *src, uint64_t phys)
+{
+	return ioh_source_in_ram(src, phys);
+}
+
+/* The same walk through the project's dump reader; the device list must not change. */
+static void walk_source(const char *path, const struct truth *t, uint64_t wbytes, uint64_t pages)
+{
+	struct ioh_walk_ops ops = { NULL, found_dev };
+	struct found fd = { { 0 } };
+	ioh_source *src = NULL;
+
+	fd.w = calloc(1, sizeof(*fd.w));
+	fd.w->ctx = ioh_ctx_new();
+	CHECK_MSG(ioh_source_open(fd.w->ctx, path, &src) == IOH_OK, "%s", ioh_get_err(fd.w->ctx));
+	fd.w->cfg.rtaddr = t->rtaddr;
+	CHECK_EQ(ioh_vtd_mode_parse(t->mode, &fd.w->cfg.mode), 0);
+	fd.w->cfg.haw = 39;
+	fd.w->cfg.read = ioh_source_read_cb;
+	fd.w->cfg.read_data = src;
+	fd.w->cfg.is_ram = src_in_ram;
+	fd.w->cfg.ram_data = src;
+	fd.writable = ioh_rangeset_new(1 << 16);
+	CHECK_MSG(ioh_walk(fd.w->ctx, &fd.w->cfg, &ops, &fd, NULL) == IOH_OK, "%s",
+		  ioh_get_err(fd.w->ctx));
+	CHECK_STREQ(fd.list, t->devices);
+	CHECK_EQ(fd.problems, 0);
+	CHECK_EQ(fd.pages, pages);
+	CHECK_EQ(ioh_rangeset_bytes(fd.writable), wbytes);
+	ioh_rangeset_free(fd.writable);
+	ioh_source_free(src);
+	ioh_ctx_free(fd.w->ctx);
+	free(fd.w);
+}
+
 static void walk_sample(const char *sample)
 {
 	char src[256], dst[512], cmd[1024];
 	struct ioh_walk_ops ops = { NULL, found_dev };
 	struct found fd = { { 0 } };
 	struct ioh_walk_stats st;
+	uint64_t wbytes;
 	struct truth t;
 	kdump_ctx_t *kd;
 	int fdn;
@@ -132,6 +171,7 @@ static void walk_sample(const char *sample)
 	printf("note: %s: %u devices, %llu walk reads, %llu pages mapped, %zu writable ranges\n",
 	       sample, fd.n, (unsigned long long)st.reads, (unsigned long long)fd.pages,
 	       ioh_rangeset_count(fd.writable));
+	wbytes = ioh_rangeset_bytes(fd.writable);
 	/* The capture kernel's own root table lives in its reserved memory, outside the dump. */
 	if (t.rtaddr_capture) {
 		fd.w->cfg.rtaddr = t.rtaddr_capture;
@@ -143,6 +183,7 @@ static void walk_sample(const char *sample)
 	free(fd.w);
 	kdump_free(kd);
 	close(fdn);
+	walk_source(dst, &t, wbytes, fd.pages);
 	unlink(dst);
 }
 

@@ -180,5 +180,71 @@ TEST(walk_callback_stops_walk)
 
 	CHECK_EQ(ioh_walk(w->ctx, &w->cfg, &ops, &n, NULL), IOH_ERR_LIMIT + 100);
 	CHECK_EQ(n, 2);
+	/* the message says where the walk stopped */
+	CHECK_CONTAINS(ioh_get_err(w->ctx), "walk: root table 0x1000: 0000:00:1f.3: ");
+	wu_free(w);
+}
+
+/*
+ * The scalable-mode copy bug: walking the crashed kernel's table, the buggy
+ * copy and the fixed copy of a UCTP-only bus. The buggy copy shows the
+ * device at the wrong devfn (lower table), and nothing where it really is.
+ */
+TEST(walk_sm_uctp_copy_bug)
+{
+	struct wu *w = wu_load("sm-uctp-copy.txt", 0x20000, IOH_VTD_SCALABLE);
+	const struct wu_dev *x;
+	struct ioh_pg_summary s;
+
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	x = wu_dev(w, 0x80, 0xa0);
+	CHECK(x);
+	CHECK_EQ(x->d.did, 3);
+	CHECK_EQ(x->d.slptptr, 0x24000);
+	CHECK_EQ(ioh_walk_mappings(w->ctx, &w->cfg, &x->d, NULL, NULL, NULL, &s), IOH_OK);
+	CHECK_EQ(s.writable_pages, 1);
+
+	w->cfg.rtaddr = 0x30000; /* buggy copy */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(!wu_dev(w, 0x80, 0xa0));
+	x = wu_dev(w, 0x80, 0x20);
+	CHECK(x);
+	CHECK_EQ(x->d.did, 3); /* same entry, same tables, wrong requester */
+	CHECK(!wu_bus(w, 0x80)->root.up);
+
+	w->cfg.rtaddr = 0x40000; /* fixed copy */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(wu_dev(w, 0x80, 0xa0));
+	wu_free(w);
+}
+
+/* One device: the root table, one context table, nothing else. */
+TEST(walk_only_bdf)
+{
+	struct wu *w = wu_load("legacy-basic.txt", 0x1000, IOH_VTD_LEGACY);
+
+	w->cfg.flags = IOH_WALK_ONLY_BDF;
+	w->cfg.bdf = (struct ioh_bdf){ 0, 3, 0 };
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK(wu_dev(w, 3, 0));
+	CHECK_EQ(w->st.reads, 2);
+	w->cfg.bdf = (struct ioh_bdf){ 0, 0, 0x11 }; /* absent: nothing delivered, not an error */
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 0);
+	wu_free(w);
+
+	w = wu_load("sm-basic.txt", 0x10000, IOH_VTD_SCALABLE);
+	w->cfg.flags = IOH_WALK_ONLY_BDF;
+	w->cfg.bdf = (struct ioh_bdf){ 0, 0, 0xf8 };
+	CHECK_EQ(wu_run(w), IOH_OK);
+	CHECK_EQ(w->ndev, 1);
+	CHECK_EQ(w->dev[0].d.did, 8);
+	/* root, the upper table only, RID_PASID's directory entry and PASID entry, the
+	 * directory, the PASID table */
+	CHECK_EQ(w->st.reads, 6);
 	wu_free(w);
 }
