@@ -1,7 +1,7 @@
 #!/bin/sh
 # Seeds for fuzz-source, generated (not kept in git): tiny ELF vmcores from
-# text descriptions (mkvmcore), and kdump-compressed files that the real
-# makedumpfile makes from one of them. Each seed is the open-mode byte
+# text descriptions (mkvmcore), and the kdump-compressed file and flattened
+# stream that the real makedumpfile makes from one of them. Each seed is the open-mode byte
 # (0x00: probe every kind) followed by the file.
 #   fuzz-source.seeds.sh OUTDIR MKVMCORE
 set -eu
@@ -59,4 +59,7 @@ D
 	"$mk" "$t/novi.txt" "$t/novi.elf" &&
 		makedumpfile -c -d 1 "$t/novi.elf" "$t/novi.kdump" >/dev/null 2>&1 &&
 		seed "$t/novi.kdump" novi-zlib.kdump || true
+	# the flattened stream (makedumpfile -F) of the same dump
+	makedumpfile -F -d 1 "$t/novi.elf" >"$t/novi.flat" 2>/dev/null &&
+		seed "$t/novi.flat" novi.flat || true
 fi
