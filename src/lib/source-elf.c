@@ -372,6 +372,35 @@ static void elf_describe(struct ioh_source *src, char *buf, size_t size)
 		 p->nload, p->ndup, p->ncpu, src->vi ? ", VMCOREINFO" : ", no VMCOREINFO");
 }
 
+/* The first address >= phys with file data behind it (segments are sorted and disjoint). */
+static uint64_t elf_next_data(struct ioh_source *src, uint64_t phys)
+{
+	struct elf_priv *p = src->priv;
+	size_t lo = 0, hi = p->nseg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct elf_seg *s = &p->seg[mid];
+
+		if (phys >= s->paddr && phys - s->paddr >= s->memsz)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->nseg; lo++) {
+		const struct elf_seg *s = &p->seg[lo];
+		uint64_t have = s->filesz < s->avail ? s->filesz : s->avail;
+
+		if (!have)
+			continue;
+		if (phys <= s->paddr)
+			return s->paddr;
+		if (phys - s->paddr < have)
+			return phys;
+	}
+	return UINT64_MAX;
+}
+
 const struct source_ops ioh_source_elf_ops = {
 	.name = "elf",
 	.kind = IOH_SOURCE_ELF,
@@ -379,5 +408,6 @@ const struct source_ops ioh_source_elf_ops = {
 	.open = elf_open,
 	.read_phys = elf_read,
 	.close = elf_close,
+	.next_data = elf_next_data,
 	.describe = elf_describe,
 };

@@ -522,7 +522,18 @@ static ioh_status scan_range(struct scan *s, uint64_t start, uint64_t end)
 		return IOH_OK;
 	}
 	while (start < end) {
-		uint64_t n = end - start > SRC_SCAN_CHUNK ? SRC_SCAN_CHUNK : end - start;
+		uint64_t n;
+
+		if (s->src->ops->next_data) {
+			uint64_t next = s->src->ops->next_data(s->src, start);
+
+			if (next >= end)
+				break;
+			next &= ~(ps - 1);
+			if (next > start)
+				start = next;
+		}
+		n = end - start > SRC_SCAN_CHUNK ? SRC_SCAN_CHUNK : end - start;
 
 		n = (n + ps - 1) & ~(ps - 1);
 		st = s->src->ops->read_phys(s->src, start, s->buf, n);

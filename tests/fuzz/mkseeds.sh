@@ -34,3 +34,47 @@ mkdir -p "$c/fuzz-dmar"
 for f in tests/fixtures/dmar/*.hex; do
 	sh tests/fixtures/dmar/hex2bin.sh "$f" "$c/fuzz-dmar/$(basename "$f" .hex).bin"
 done
+
+# Scenarios: the fixtures as they are.
+mkdir -p "$c/fuzz-scenario"
+cp tests/fixtures/scenarios/*.scn "$c/fuzz-scenario/"
+
+# VMCOREINFO: the note text of the vmcore descriptions.
+mkdir -p "$c/fuzz-vmcoreinfo"
+for f in tests/fixtures/vmcores/*.txt; do
+	awk '/^@vmcoreinfo/ { on = 1; next } /^@/ || /^$/ { on = 0 } on' "$f" \
+		>"$c/fuzz-vmcoreinfo/$(basename "$f")"
+done
+
+# decode --table files: the fixtures behind the byte that picks the table type
+# (0 root, 1 context, 2 sm-context, 3 pasid-dir, 4 pasid; 0x08 scalable).
+mkdir -p "$c/fuzz-cli-decode"
+for f in tests/fixtures/decode/*.txt; do
+	case $(basename "$f") in
+	root-legacy.txt) b='\000' ;;
+	root-scalable.txt) b='\010' ;;
+	context-legacy.txt) b='\001' ;;
+	sm-context.txt) b='\012' ;;
+	pasid-dir.txt) b='\003' ;;
+	pasid.txt) b='\004' ;;
+	*) continue ;;
+	esac
+	{ printf "$b"; cat "$f"; } >"$c/fuzz-cli-decode/$(basename "$f")"
+done
+
+# sysfs: one run per file/link in the order fuzz-sysfs.c lists them, each a length
+# byte and the bytes: a q35 capture kernel's view, with the real DMAR table.
+mkdir -p "$c/fuzz-sysfs"
+run() { printf "\\$(printf %03o "${#1}")"; printf '%s' "$1"; }
+dmar=$(mktemp)
+sh tests/fixtures/dmar/hex2bin.sh tests/fixtures/dmar/qemu-q35.hex "$dmar"
+{
+	run 'BOOT_IMAGE=/vmlinuz intel_iommu=on iommu=pt reset_devices'
+	printf "\\$(printf %03o "$(wc -c <"$dmar")")"; cat "$dmar"
+	run 'fed90000'; run 'd2008c22260286'; run 'f00f4a'; run '1:0'
+	run "$(printf '\206\200\323\020\007\005\020\000')"; run '0x8086'; run '0x030000'
+	run "$(printf '\364\032\001\020\003\001\020\000')"; run '0x1041'
+	run '../../../bus/pci/drivers/e1000e'; run '../../../kernel/iommu_groups/3'
+	run '../../../devices/virtual/iommu/dmar0'; run '../../../bus/pci/drivers/virtio-pci'
+} >"$c/fuzz-sysfs/q35-capture.bin"
+rm -f "$dmar"

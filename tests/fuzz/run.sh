@@ -24,6 +24,9 @@ fi
 # UBSan findings must stop the run like ASan's; ASan's own checks stay strict.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# libkdumpfile's own leak (see the file) is not ours to find
+[ -f "$src/tests/lsan.supp" ] &&
+	export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/lsan.supp}"
 
 status=0
 for t in "$@"; do
@@ -40,6 +43,13 @@ for t in "$@"; do
 	mkdir -p "$work" "$art" "$build/logs"
 	seeds=$src/tests/fuzz/corpus/$t
 	[ -d "$seeds" ] || seeds=
+	# generated seeds (binary dumps made from text at run time), once per build dir
+	gen=$src/tests/fuzz/$t.seeds.sh
+	if [ -x "$gen" ] && [ ! -d "$build/seeds/$t" ]; then
+		"$gen" "$build/seeds/$t" "${IOH_MKVMCORE:-$src/build/tests/tools/mkvmcore}" \
+			>"$build/logs/$t.seeds.log" 2>&1 || true
+	fi
+	[ -d "$build/seeds/$t" ] && seeds="$seeds $build/seeds/$t"
 	extra=
 	[ -f "$src/tests/fuzz/$t.options" ] && extra=$(cat "$src/tests/fuzz/$t.options")
 	[ -f "$src/tests/fuzz/$t.dict" ] && extra="$extra -dict=$src/tests/fuzz/$t.dict"
