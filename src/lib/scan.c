@@ -61,6 +61,31 @@ static int stream_chunk(void *priv, uint64_t phys, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * The dump is streamed in windows so the deadline is checked even where
+ * every page fails to read (a dump that claims far more RAM than it holds
+ * never reaches the per-chunk callback).
+ */
+#define SCAN_WINDOW (64ULL << 20)
+
+static ioh_status stream_windows(ioh_source *src, struct stream *st)
+{
+	const struct ioh_range *r;
+	size_t n = ioh_source_ranges(src, &r);
+
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t a = r[i].start; a < r[i].end; a += SCAN_WINDOW) {
+			uint64_t b = r[i].end - a > SCAN_WINDOW ? a + SCAN_WINDOW : r[i].end;
+			ioh_status rc = ioh_source_for_each_page(src, a, b, stream_chunk, st);
+
+			if (rc != IOH_OK)
+				return rc;
+			if (st->deadline > 0 && now() > st->deadline)
+				return IOH_ERR_LIMIT;
+		}
+	return IOH_OK;
+}
+
 static uint64_t ram_bytes(ioh_source *src)
 {
 	const struct ioh_range *r;
@@ -90,7 +115,7 @@ static ioh_status discover(ioh_ctx *ctx, ioh_source *src, const struct ioh_scan_
 		return ioh_err(ctx, IOH_ERR_NOMEM, "discovery: out of memory");
 	if (cfg->max_seconds > 0)
 		st.deadline = now() + cfg->max_seconds;
-	rc = ioh_source_for_each_page(src, 0, UINT64_MAX, stream_chunk, &st);
+	rc = stream_windows(src, &st);
 	if (cfg->progress)
 		cfg->progress(cfg->progress_priv, st.done, st.total);
 	if (rc == IOH_ERR_LIMIT) {

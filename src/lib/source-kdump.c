@@ -192,16 +192,7 @@ static void kdump_describe(struct ioh_source *src, char *buf, size_t size)
 		 p->dd.h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
 }
 
-static bool kdump_page_in_file(struct ioh_source *src, uint64_t phys)
-{
-	struct kdump_priv *p = src->priv;
-	uint64_t pfn = phys / src->page_size;
-
-	return pfn < p->h.max_mapnr && bit(p->file, pfn);
-}
-
 const struct source_ops ioh_source_kdump_ops = {
-	.page_in_file = kdump_page_in_file,
 	.name = "kdump",
 	.kind = IOH_SOURCE_KDUMP,
 	.probe = kdump_probe,

@@ -509,18 +509,6 @@ static ioh_status scan_range(struct scan *s, uint64_t start, uint64_t end)
 	ioh_status st;
 
 	start &= ~(ps - 1);
-	/*
-	 * Formats that know which pages they hold are read page by page, each
-	 * present page once: libkdumpfile 0.5.1 crashes on the real samples when
-	 * a multi-page read that failed part-way is followed by re-reads.
-	 */
-	if (s->src->ops->page_in_file) {
-		for (; start < end; start += ps)
-			if (s->src->ops->page_in_file(s->src, start) &&
-			    (st = scan_pages(s, start, start + ps)) != IOH_OK)
-				return st;
-		return IOH_OK;
-	}
 	while (start < end) {
 		uint64_t n;
 
