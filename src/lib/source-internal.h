@@ -33,6 +33,12 @@ struct source_ops {
 	/* Reads [phys, phys+len) of any length; the message names the first bad address. */
 	ioh_status (*read_phys)(struct ioh_source *src, uint64_t phys, void *buf, size_t len);
 	void (*close)(struct ioh_source *src);
+	/*
+	 * Optional: the lowest address >= phys that may be in the file
+	 * (UINT64_MAX when none), so a scan jumps over a filtered tail or a hole
+	 * in one step: a dump may claim terabytes it does not hold.
+	 */
+	uint64_t (*next_data)(struct ioh_source *src, uint64_t phys);
 	/* Writes the format-specific part of the description ("ELF64 x86_64, 3 PT_LOAD"). */
 	void (*describe)(struct ioh_source *src, char *buf, size_t size);
 };
