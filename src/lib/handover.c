@@ -180,13 +180,6 @@ static ioh_status hw_wait(ioh_handover *ho)
 	return st;
 }
 
-#define TRY(x)                                   \
-	do {                                     \
-		ioh_status st_ = (x);            \
-		if (st_ != IOH_OK)               \
-			return st_;              \
-	} while (0)
-
 /* ---- object ---- */
 
 IOH_EXPORT ioh_handover *ioh_handover_new(ioh_ctx *ctx, const struct ioh_handover_cfg *cfg,
@@ -275,7 +268,7 @@ IOH_EXPORT uint64_t ioh_handover_entry_addr(const ioh_handover *ho, uint16_t sid
 
 static ioh_status read_entry(ioh_handover *ho, uint64_t pa, uint64_t q[2])
 {
-	TRY(ho->ops->read64(ho->hw, pa, &q[0]));
+	IOH_TRY(ho->ops->read64(ho->hw, pa, &q[0]));
 	return ho->ops->read64(ho->hw, pa + 8, &q[1]);
 }
 
@@ -297,10 +290,10 @@ static ioh_status copy_table(ioh_handover *ho, uint64_t old, unsigned bus, unsig
 		if (!(q[0] & CONTEXT_P))
 			continue;
 		if (!page)
-			TRY(ho->ops->alloc_page(ho->hw, &page));
+			IOH_TRY(ho->ops->alloc_page(ho->hw, &page));
 		/* Only qw0/qw1 of a scalable entry: qw2/qw3 are reserved zero. */
-		TRY(hw_write(ho, page + (uint64_t)i * esz, 0, q[0]));
-		TRY(hw_write(ho, page + (uint64_t)i * esz + 8, 1, q[1]));
+		IOH_TRY(hw_write(ho, page + (uint64_t)i * esz, 0, q[0]));
+		IOH_TRY(hw_write(ho, page + (uint64_t)i * esz + 8, 1, q[1]));
 		bit_set(ho->copied, sid, true);
 		if (!scalable(ho)) {
 			struct ioh_vtd_context c;
@@ -325,13 +318,13 @@ static ioh_status copy_bus(ioh_handover *ho, uint64_t old_rt, unsigned bus)
 	uint64_t q[2];
 	struct ioh_vtd_root r;
 
-	TRY(read_entry(ho, old_rt + bus * 16u, q));
+	IOH_TRY(read_entry(ho, old_rt + bus * 16u, q));
 	ioh_vtd_root_decode(q, ho->cfg.mode, &r);
 	if (r.p) {
-		TRY(copy_table(ho, r.ctp, bus, 0, &ho->tbl[scalable(ho) ? bus * 2 : bus]));
+		IOH_TRY(copy_table(ho, r.ctp, bus, 0, &ho->tbl[scalable(ho) ? bus * 2 : bus]));
 	}
 	if (scalable(ho) && r.up) {
-		TRY(copy_table(ho, r.uctp, bus, 0x80, &ho->tbl[bus * 2 + 1]));
+		IOH_TRY(copy_table(ho, r.uctp, bus, 0x80, &ho->tbl[bus * 2 + 1]));
 	}
 	return IOH_OK;
 }
@@ -354,20 +347,20 @@ static ioh_status write_root(ioh_handover *ho)
 		if (!r.p && !r.up)
 			continue;
 		ioh_vtd_root_encode(&r, ho->cfg.mode, q);
-		TRY(hw_write(ho, ho->root + bus * 16u, 0, q[0]));
-		TRY(hw_write(ho, ho->root + bus * 16u + 8, 1, q[1]));
+		IOH_TRY(hw_write(ho, ho->root + bus * 16u, 0, q[0]));
+		IOH_TRY(hw_write(ho, ho->root + bus * 16u + 8, 1, q[1]));
 	}
 	for (unsigned off = 0; off < IOH_VTD_TABLE_SIZE; off += 64)
-		TRY(hw_flush(ho, ho->root + off));
+		IOH_TRY(hw_flush(ho, ho->root + off));
 	return IOH_OK;
 }
 
 static ioh_status global_invalidate(ioh_handover *ho)
 {
-	TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+	IOH_TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
 	if (scalable(ho))
-		TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
-	TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
+		IOH_TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
+	IOH_TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
 	return hw_wait(ho);
 }
 
@@ -400,8 +393,8 @@ IOH_EXPORT ioh_status ioh_handover_copy(ioh_handover *ho, uint64_t old_rtaddr)
 	}
 	for (unsigned i = 0; i < 512; i++)
 		for (unsigned off = 0; ho->tbl[i] && off < IOH_VTD_TABLE_SIZE; off += 64)
-			TRY(hw_flush(ho, ho->tbl[i] + off));
-	TRY(write_root(ho));
+			IOH_TRY(hw_flush(ho, ho->tbl[i] + off));
+	IOH_TRY(write_root(ho));
 	uint64_t nr = ho->root | (scalable(ho) ? RTADDR_SMT : 0);
 	struct ioh_event ev = { .kind = IOH_EV_SRTP, .half = -1, .val = { nr } };
 	emit(ho, &ev);
@@ -438,10 +431,10 @@ static ioh_status new_table(ioh_handover *ho, uint16_t sid)
 	uint64_t page, q[2];
 	struct ioh_vtd_root r = { 0 };
 
-	TRY(ho->ops->alloc_page(ho->hw, &page));
+	IOH_TRY(ho->ops->alloc_page(ho->hw, &page));
 	ho->tbl[i] = page;
-	TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u, &q[0]));
-	TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u + 8, &q[1]));
+	IOH_TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u, &q[0]));
+	IOH_TRY(ho->ops->read64(ho->hw, ho->root + bus * 16u + 8, &q[1]));
 	ioh_vtd_root_decode(q, ho->cfg.mode, &r);
 	if (scalable(ho) && upper) {
 		r.up = true;
@@ -452,14 +445,14 @@ static ioh_status new_table(ioh_handover *ho, uint16_t sid)
 	}
 	ioh_vtd_root_encode(&r, ho->cfg.mode, q);
 	if (scalable(ho) && upper)
-		TRY(hw_write(ho, ho->root + bus * 16u + 8, 1, q[1]));
+		IOH_TRY(hw_write(ho, ho->root + bus * 16u + 8, 1, q[1]));
 	else
-		TRY(hw_write(ho, ho->root + bus * 16u, 0, q[0]));
-	TRY(hw_flush(ho, ho->root + bus * 16u));
+		IOH_TRY(hw_write(ho, ho->root + bus * 16u, 0, q[0]));
+	IOH_TRY(hw_flush(ho, ho->root + bus * 16u));
 	/* Caching-mode hardware may hold the not-present root entry. */
 	if (ho->cap.cm) {
-		TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
-		TRY(hw_wait(ho));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+		IOH_TRY(hw_wait(ho));
 	}
 	return IOH_OK;
 }
@@ -472,10 +465,10 @@ static ioh_status load_entry(ioh_handover *ho, uint16_t sid, bool ats, struct en
 		return ioh_err(ho->ctx, IOH_ERR_INVALID, "no root table yet: run the copy step first");
 	e->pa = ioh_handover_entry_addr(ho, sid);
 	if (!e->pa) {
-		TRY(new_table(ho, sid));
+		IOH_TRY(new_table(ho, sid));
 		e->pa = ioh_handover_entry_addr(ho, sid);
 	}
-	TRY(read_entry(ho, e->pa, e->old));
+	IOH_TRY(read_entry(ho, e->pa, e->old));
 	e->old_did = 0;
 	if (!scalable(ho)) {
 		struct ioh_vtd_context c;
@@ -489,27 +482,27 @@ static ioh_status load_entry(ioh_handover *ho, uint16_t sid, bool ats, struct en
 /* The invalidations a present context entry's removal needs (6.5.3.3). */
 static ioh_status device_invalidate(ioh_handover *ho, const struct entry *e)
 {
-	TRY(hw_inv_context(ho, IOH_INV_DEVICE, e->old_did, e->sid));
+	IOH_TRY(hw_inv_context(ho, IOH_INV_DEVICE, e->old_did, e->sid));
 	if (scalable(ho)) {
 		/* Which DIDs/PASIDs the copied tables used is unknown: global. */
-		TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
-		TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
+		IOH_TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
+		IOH_TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
 	} else {
-		TRY(hw_inv_iotlb(ho, IOH_INV_DOMAIN, e->old_did));
+		IOH_TRY(hw_inv_iotlb(ho, IOH_INV_DOMAIN, e->old_did));
 	}
 	if (e->ats)
-		TRY(hw_inv_devtlb(ho, e->sid));
+		IOH_TRY(hw_inv_devtlb(ho, e->sid));
 	return IOH_OK;
 }
 
 static ioh_status zero_entry(ioh_handover *ho, const struct entry *e, bool hi_first)
 {
 	if (hi_first) {
-		TRY(hw_write(ho, e->pa + 8, 1, 0));
-		TRY(hw_write(ho, e->pa, 0, 0));
+		IOH_TRY(hw_write(ho, e->pa + 8, 1, 0));
+		IOH_TRY(hw_write(ho, e->pa, 0, 0));
 	} else {
-		TRY(hw_write(ho, e->pa, 0, 0));
-		TRY(hw_write(ho, e->pa + 8, 1, 0));
+		IOH_TRY(hw_write(ho, e->pa, 0, 0));
+		IOH_TRY(hw_write(ho, e->pa + 8, 1, 0));
 	}
 	return hw_flush(ho, e->pa);
 }
@@ -532,26 +525,26 @@ static ioh_status teardown(ioh_handover *ho, const struct entry *e)
 	switch (ho->cfg.strategy) {
 	case IOH_STRAT_PRESENT_FIRST:
 	case IOH_STRAT_BATCHED:
-		TRY(clear_present(ho, e));
-		TRY(hw_wmb(ho));
-		TRY(hw_flush(ho, e->pa));
-		TRY(device_invalidate(ho, e));
-		TRY(hw_wait(ho));
-		TRY(zero_entry(ho, e, false));
+		IOH_TRY(clear_present(ho, e));
+		IOH_TRY(hw_wmb(ho));
+		IOH_TRY(hw_flush(ho, e->pa));
+		IOH_TRY(device_invalidate(ho, e));
+		IOH_TRY(hw_wait(ho));
+		IOH_TRY(zero_entry(ho, e, false));
 		break;
 	case IOH_STRAT_ZERO:
 	case IOH_STRAT_ZERO_LO_HI:
-		TRY(zero_entry(ho, e, ho->cfg.strategy == IOH_STRAT_ZERO && ho->cfg.zero_hi_first));
-		TRY(device_invalidate(ho, e));
-		TRY(hw_wait(ho));
+		IOH_TRY(zero_entry(ho, e, ho->cfg.strategy == IOH_STRAT_ZERO && ho->cfg.zero_hi_first));
+		IOH_TRY(device_invalidate(ho, e));
+		IOH_TRY(hw_wait(ho));
 		break;
 	case IOH_STRAT_CLEAR_P_NOWAIT:
-		TRY(clear_present(ho, e));
-		TRY(hw_wmb(ho));
-		TRY(hw_flush(ho, e->pa));
-		TRY(device_invalidate(ho, e));
-		TRY(zero_entry(ho, e, false));
-		TRY(hw_wait(ho));
+		IOH_TRY(clear_present(ho, e));
+		IOH_TRY(hw_wmb(ho));
+		IOH_TRY(hw_flush(ho, e->pa));
+		IOH_TRY(device_invalidate(ho, e));
+		IOH_TRY(zero_entry(ho, e, false));
+		IOH_TRY(hw_wait(ho));
 		break;
 	default:
 		return ioh_err(ho->ctx, IOH_ERR_INVALID, "unknown strategy");
@@ -591,8 +584,8 @@ static ioh_status set_fields(ioh_handover *ho, const struct ioh_attach *a, uint6
 	uint64_t q[2];
 
 	new_entry(ho, a, q);
-	TRY(hw_write(ho, pa + 8, 1, q[1]));
-	TRY(hw_write(ho, pa, 0, q[0]));
+	IOH_TRY(hw_write(ho, pa + 8, 1, q[1]));
+	IOH_TRY(hw_write(ho, pa, 0, q[0]));
 	return hw_wmb(ho);
 }
 
@@ -604,23 +597,23 @@ static ioh_status set_p(ioh_handover *ho, const struct ioh_attach *a, uint64_t p
 	q[0] |= CONTEXT_P;
 	/* Announced first: from the store on, this value is whole. */
 	mark(ho, IOH_EV_PUBLISH, a->sid, pa, q);
-	TRY(hw_write(ho, pa, 0, q[0]));
+	IOH_TRY(hw_write(ho, pa, 0, q[0]));
 	return hw_flush(ho, pa);
 }
 
 static ioh_status set_present(ioh_handover *ho, const struct ioh_attach *a, uint64_t pa)
 {
-	TRY(set_fields(ho, a, pa));
+	IOH_TRY(set_fields(ho, a, pa));
 	if (ho->cfg.setup_drain) {
-		TRY(hw_inv_context(ho, IOH_INV_DEVICE, 0, a->sid));
-		TRY(hw_wait(ho));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_DEVICE, 0, a->sid));
+		IOH_TRY(hw_wait(ho));
 	}
-	TRY(set_p(ho, a, pa));
+	IOH_TRY(set_p(ho, a, pa));
 	/* Caching-mode hardware may have cached the not-present entry under DID 0. */
 	if (ho->cap.cm) {
-		TRY(hw_inv_context(ho, IOH_INV_DEVICE, 0, a->sid));
-		TRY(hw_inv_iotlb(ho, IOH_INV_DOMAIN, scalable(ho) ? 0 : a->did));
-		TRY(hw_wait(ho));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_DEVICE, 0, a->sid));
+		IOH_TRY(hw_inv_iotlb(ho, IOH_INV_DOMAIN, scalable(ho) ? 0 : a->did));
+		IOH_TRY(hw_wait(ho));
 	}
 	return IOH_OK;
 }
@@ -629,9 +622,9 @@ static ioh_status attach_one(ioh_handover *ho, const struct ioh_attach *a)
 {
 	struct entry e;
 
-	TRY(load_entry(ho, a->sid, a->ats, &e));
+	IOH_TRY(load_entry(ho, a->sid, a->ats, &e));
 	if (bit_get(ho->copied, a->sid))
-		TRY(teardown(ho, &e));
+		IOH_TRY(teardown(ho, &e));
 	else if (e.old[0] & CONTEXT_P)
 		return IOH_OK; /* already ours */
 	return a->setup ? set_present(ho, a, e.pa) : IOH_OK;
@@ -653,50 +646,50 @@ static ioh_status batch(ioh_handover *ho, const struct ioh_attach *a, size_t n,
 	bool any = false, setup_any = false;
 
 	for (size_t i = 0; i < n; i++) {
-		TRY(load_entry(ho, a[i].sid, a[i].ats, &e[i]));
+		IOH_TRY(load_entry(ho, a[i].sid, a[i].ats, &e[i]));
 		tear[i] = bit_get(ho->copied, a[i].sid);
 		if (!tear[i])
 			continue;
 		any = true;
 		mark(ho, IOH_EV_TEARDOWN, e[i].sid, e[i].pa, e[i].old);
-		TRY(clear_present(ho, &e[i]));
+		IOH_TRY(clear_present(ho, &e[i]));
 	}
 	if (any) {
-		TRY(hw_wmb(ho));
+		IOH_TRY(hw_wmb(ho));
 		for (size_t i = 0; i < n; i++)
 			if (tear[i])
-				TRY(hw_flush(ho, e[i].pa));
-		TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+				IOH_TRY(hw_flush(ho, e[i].pa));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
 		if (scalable(ho))
-			TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
-		TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
+			IOH_TRY(hw_inv_pasid(ho, IOH_INV_GLOBAL, 0));
+		IOH_TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
 		for (size_t i = 0; i < n; i++)
 			if (tear[i] && e[i].ats)
-				TRY(hw_inv_devtlb(ho, e[i].sid));
-		TRY(hw_wait(ho));
+				IOH_TRY(hw_inv_devtlb(ho, e[i].sid));
+		IOH_TRY(hw_wait(ho));
 		for (size_t i = 0; i < n; i++)
 			if (tear[i]) {
-				TRY(zero_entry(ho, &e[i], false));
+				IOH_TRY(zero_entry(ho, &e[i], false));
 				done(ho, &e[i]);
 			}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!a[i].setup || (!tear[i] && (e[i].old[0] & CONTEXT_P)))
 			continue;
-		TRY(set_fields(ho, &a[i], e[i].pa));
+		IOH_TRY(set_fields(ho, &a[i], e[i].pa));
 		setup_any = true;
 	}
 	if (setup_any && ho->cfg.setup_drain) {
-		TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
-		TRY(hw_wait(ho));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+		IOH_TRY(hw_wait(ho));
 	}
 	for (size_t i = 0; i < n; i++)
 		if (a[i].setup && (tear[i] || !(e[i].old[0] & CONTEXT_P)))
-			TRY(set_p(ho, &a[i], e[i].pa));
+			IOH_TRY(set_p(ho, &a[i], e[i].pa));
 	if (setup_any && ho->cap.cm) {
-		TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
-		TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
-		TRY(hw_wait(ho));
+		IOH_TRY(hw_inv_context(ho, IOH_INV_GLOBAL, 0, 0));
+		IOH_TRY(hw_inv_iotlb(ho, IOH_INV_GLOBAL, 0));
+		IOH_TRY(hw_wait(ho));
 	}
 	return IOH_OK;
 }

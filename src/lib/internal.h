@@ -14,6 +14,14 @@
 #define IOH_EXPORT __attribute__((visibility("default")))
 #define IOH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Returns from the calling function when x is not IOH_OK. */
+#define IOH_TRY(x)                                                                     \
+	do {                                                                           \
+		ioh_status st_ = (x);                                                  \
+		if (st_ != IOH_OK)                                                     \
+			return st_;                                                    \
+	} while (0)
+
 /* error.c */
 
 /*

@@ -42,13 +42,6 @@ static ioh_status wr(ioh_model *m, uint64_t pa, uint64_t v)
 	return ioh_mem_write64(&m->mem, pa, v) ? oom(m, "write") : IOH_OK;
 }
 
-#define TRY(x)                                   \
-	do {                                     \
-		ioh_status st_ = (x);            \
-		if (st_ != IOH_OK)               \
-			return st_;              \
-	} while (0)
-
 /* Maps iova..iova+len in a 4-level second-level table rooted at root. */
 static ioh_status map_range(ioh_model *m, uint64_t root, uint64_t iova, uint64_t len)
 {
@@ -65,14 +58,14 @@ static ioh_status map_range(ioh_model *m, uint64_t root, uint64_t iova, uint64_t
 			if (ioh_mem_read64(&m->mem, table + idx * 8, &pte) || !(pte & 3)) {
 				uint64_t next;
 
-				TRY(page(m, &next));
+				IOH_TRY(page(m, &next));
 				pte = next | 3;
-				TRY(wr(m, table + idx * 8, pte));
+				IOH_TRY(wr(m, table + idx * 8, pte));
 			}
 			table = pte & ioh_mask(45, 12);
 		}
-		TRY(page(m, &host));
-		TRY(wr(m, table + ((va >> 12) & 511) * 8, host | 3));
+		IOH_TRY(page(m, &host));
+		IOH_TRY(wr(m, table + ((va >> 12) & 511) * 8, host | 3));
 	}
 	return IOH_OK;
 }
@@ -86,9 +79,9 @@ static ioh_status ctx_table(ioh_model *m, struct drhd *d, uint64_t root, uint16_
 	uint64_t off = root + bus * 16u + (s && devfn >= 0x80 ? 8 : 0), v;
 
 	if (ioh_mem_read64(&m->mem, off, &v) || !(v & 1)) {
-		TRY(page(m, &v));
+		IOH_TRY(page(m, &v));
 		v |= 1;
-		TRY(wr(m, off, v));
+		IOH_TRY(wr(m, off, v));
 	}
 	*entry = (v & ~0xfffULL) + (s ? (devfn & 0x7f) * 32u : devfn * 16u);
 	return IOH_OK;
@@ -103,12 +96,12 @@ static ioh_status pasid_tables(ioh_model *m, uint16_t did, uint64_t slptptr, boo
 				    .pgtt = IOH_VTD_PGTT_SL_ONLY, .slptptr = slptptr, .did = did };
 	uint64_t q[8];
 
-	TRY(page(m, dir));
-	TRY(page(m, &de.smptblptr));
-	TRY(wr(m, *dir, ioh_vtd_pasid_dir_encode(&de)));
+	IOH_TRY(page(m, dir));
+	IOH_TRY(page(m, &de.smptblptr));
+	IOH_TRY(wr(m, *dir, ioh_vtd_pasid_dir_encode(&de)));
 	ioh_vtd_pasid_encode(&pe, q);
 	for (unsigned i = 0; i < 8; i++)
-		TRY(wr(m, de.smptblptr + i * 8, q[i]));
+		IOH_TRY(wr(m, de.smptblptr + i * 8, q[i]));
 	return IOH_OK;
 }
 
@@ -120,7 +113,7 @@ static ioh_status context_entry(ioh_model *m, struct drhd *d, uint64_t pa, uint1
 	if (d->cfg.mode == IOH_VTD_SCALABLE) {
 		struct ioh_vtd_sm_context c = { .p = true, .fpd = fpd, .dte = ats };
 
-		TRY(pasid_tables(m, did, slptptr, fpd, &c.pasiddirptr));
+		IOH_TRY(pasid_tables(m, did, slptptr, fpd, &c.pasiddirptr));
 		ioh_vtd_sm_context_encode(&c, q);
 	} else {
 		struct ioh_vtd_context c = { .p = true, .fpd = fpd, .aw = AW_48, .did = did,
@@ -128,7 +121,7 @@ static ioh_status context_entry(ioh_model *m, struct drhd *d, uint64_t pa, uint1
 					     .tt = ats ? IOH_VTD_TT_DEV_IOTLB : IOH_VTD_TT_MULTI_LEVEL };
 		ioh_vtd_context_encode(&c, q);
 	}
-	TRY(wr(m, pa, q[0]));
+	IOH_TRY(wr(m, pa, q[0]));
 	return wr(m, pa + 8, q[1]);
 }
 
@@ -143,7 +136,7 @@ static ioh_status domain_root(ioh_model *m, unsigned dev, uint64_t *root)
 		if (y->iommu == x->iommu && y->did == x->did) {
 			uint64_t q[2], pa;
 
-			TRY(ctx_table(m, &m->drhd[x->iommu], m->drhd[x->iommu].old_rtaddr & ~0xfffULL,
+			IOH_TRY(ctx_table(m, &m->drhd[x->iommu], m->drhd[x->iommu].old_rtaddr & ~0xfffULL,
 				      ioh_bdf_sid(y->bdf), &pa));
 			if (m->drhd[x->iommu].cfg.mode == IOH_VTD_LEGACY &&
 			    !ioh_mem_read64(&m->mem, pa, &q[0])) {
@@ -172,9 +165,9 @@ static ioh_status build_drhd(ioh_model *m, unsigned i)
 	d->tlb = calloc(d->cfg.iotlb_size + 1, sizeof(*d->tlb));
 	if (!d->frcd || !d->cc || !d->pc || !d->tlb)
 		return ioh_err(m->ctx, IOH_ERR_NOMEM, "model: out of memory");
-	TRY(page(m, &root));
-	TRY(page(m, &iq));
-	TRY(page(m, &d->status_pa));
+	IOH_TRY(page(m, &root));
+	IOH_TRY(page(m, &iq));
+	IOH_TRY(page(m, &d->status_pa));
 	d->iqa = iq; /* QS 0: 256 descriptors of 128 bits */
 	d->old_rtaddr = root | (d->cfg.mode == IOH_VTD_SCALABLE ? 1ULL << 10 : 0);
 	/* What the crashed kernel left behind: translation and queued invalidation on. */
@@ -209,15 +202,15 @@ static ioh_status build_device(ioh_model *m, unsigned i)
 	a->rep.bdf = x->bdf;
 	a->rep.teardown_done_at = -1;
 	a->next_dma = 1 + ioh_rng_below(&a->rng, x->rate ? 1000 / x->rate : 1);
-	TRY(domain_root(m, i, &slpt));
-	TRY(map_range(m, slpt, x->iova, x->len));
-	TRY(ctx_table(m, d, d->old_rtaddr & ~0xfffULL, ioh_bdf_sid(x->bdf), &pa));
-	TRY(context_entry(m, d, pa, x->did, slpt, x->ats, x->fpd));
+	IOH_TRY(domain_root(m, i, &slpt));
+	IOH_TRY(map_range(m, slpt, x->iova, x->len));
+	IOH_TRY(ctx_table(m, d, d->old_rtaddr & ~0xfffULL, ioh_bdf_sid(x->bdf), &pa));
+	IOH_TRY(context_entry(m, d, pa, x->did, slpt, x->ats, x->fpd));
 	/* The new driver's domain: empty until it maps something, as after a reset. */
 	nd->did = pick_new_did(m, i);
-	TRY(page(m, &nd->slptptr));
+	IOH_TRY(page(m, &nd->slptptr));
 	if (d->cfg.mode == IOH_VTD_SCALABLE)
-		TRY(pasid_tables(m, nd->did, nd->slptptr, false, &nd->pasid_dir));
+		IOH_TRY(pasid_tables(m, nd->did, nd->slptptr, false, &nd->pasid_dir));
 	return IOH_OK;
 }
 
@@ -238,14 +231,14 @@ static ioh_status build_extra(ioh_model *m, unsigned i)
 
 	if (!left)
 		return IOH_OK;
-	TRY(page(m, &slpt));
+	IOH_TRY(page(m, &slpt));
 	for (unsigned sid = 0; sid < 65536 && left; sid++) {
 		uint64_t pa;
 
 		if (sid_used(m, i, (uint16_t)sid))
 			continue;
-		TRY(ctx_table(m, d, d->old_rtaddr & ~0xfffULL, (uint16_t)sid, &pa));
-		TRY(context_entry(m, d, pa, 1, slpt, false, false));
+		IOH_TRY(ctx_table(m, d, d->old_rtaddr & ~0xfffULL, (uint16_t)sid, &pa));
+		IOH_TRY(context_entry(m, d, pa, 1, slpt, false, false));
 		left--;
 	}
 	return IOH_OK;
@@ -254,9 +247,9 @@ static ioh_status build_extra(ioh_model *m, unsigned i)
 static ioh_status build(ioh_model *m)
 {
 	for (unsigned i = 0; i < m->scn.n_iommus; i++)
-		TRY(build_drhd(m, i));
+		IOH_TRY(build_drhd(m, i));
 	for (unsigned i = 0; i < m->scn.n_devices; i++)
-		TRY(build_device(m, i));
+		IOH_TRY(build_device(m, i));
 	for (unsigned i = 0; i < m->scn.n_iommus; i++) {
 		struct drhd *d = &m->drhd[i];
 		struct ioh_handover_cfg hc = {
@@ -270,7 +263,7 @@ static ioh_status build(ioh_model *m)
 			.max_events = 1u << 16,
 		};
 
-		TRY(build_extra(m, i));
+		IOH_TRY(build_extra(m, i));
 		d->ho = ioh_handover_new(m->ctx, &hc, &ioh_model_hw_ops, d);
 		if (!d->ho)
 			return IOH_ERR_NOMEM;

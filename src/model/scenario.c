@@ -106,13 +106,6 @@ static ioh_status name_ok(struct parser *p, const char *what, const char *n, siz
 	return IOH_OK;
 }
 
-#define TRY(x)                                   \
-	do {                                     \
-		ioh_status st_ = (x);            \
-		if (st_ != IOH_OK)               \
-			return st_;              \
-	} while (0)
-
 /* Splits key=value; returns the value or NULL (and an error) if there is no '='. */
 static char *kv(struct parser *p, char *w, ioh_status *st)
 {
@@ -171,7 +164,7 @@ static ioh_status do_iommu(struct parser *p, char **w, int n)
 		return perr(p, "'iommu' needs a name");
 	if (s->n_iommus == IOH_SCN_MAX_IOMMUS)
 		return perr(p, "more than %d IOMMUs", IOH_SCN_MAX_IOMMUS);
-	TRY(name_ok(p, "IOMMU", w[1], sizeof(io->name)));
+	IOH_TRY(name_ok(p, "IOMMU", w[1], sizeof(io->name)));
 	for (unsigned i = 0; i < s->n_iommus; i++)
 		if (!strcmp(s->iommus[i].name, w[1]))
 			return perr(p, "IOMMU '%s' defined twice", w[1]);
@@ -190,30 +183,30 @@ static ioh_status do_iommu(struct parser *p, char **w, int n)
 			if (ioh_vtd_mode_parse(val, &io->mode))
 				return perr(p, "mode must be legacy or scalable, got '%s'", val);
 		} else if (!strcmp(k, "cm")) {
-			TRY(want_bool(p, k, val, &o.cm));
+			IOH_TRY(want_bool(p, k, val, &o.cm));
 		} else if (!strcmp(k, "esrtps")) {
-			TRY(want_bool(p, k, val, &o.esrtps));
+			IOH_TRY(want_bool(p, k, val, &o.esrtps));
 		} else if (!strcmp(k, "coherent")) {
-			TRY(want_bool(p, k, val, &o.coherent));
+			IOH_TRY(want_bool(p, k, val, &o.coherent));
 		} else if (!strcmp(k, "drain")) {
-			TRY(want_bool(p, k, val, &o.drain));
+			IOH_TRY(want_bool(p, k, val, &o.drain));
 		} else if (!strcmp(k, "ats")) {
-			TRY(want_bool(p, k, val, &o.ats));
+			IOH_TRY(want_bool(p, k, val, &o.ats));
 		} else if (!strcmp(k, "nfr")) {
-			TRY(want_num(p, k, val, 256, &o.nfr));
+			IOH_TRY(want_num(p, k, val, 256, &o.nfr));
 			if (!o.nfr)
 				return perr(p, "nfr must be 1-256");
 		} else if (!strcmp(k, "cc")) {
-			TRY(want_num(p, k, val, 4096, &v));
+			IOH_TRY(want_num(p, k, val, 4096, &v));
 			io->cc_size = (unsigned)v;
 		} else if (!strcmp(k, "pc")) {
-			TRY(want_num(p, k, val, 4096, &v));
+			IOH_TRY(want_num(p, k, val, 4096, &v));
 			io->pc_size = (unsigned)v;
 		} else if (!strcmp(k, "iotlb")) {
-			TRY(want_num(p, k, val, 65536, &v));
+			IOH_TRY(want_num(p, k, val, 65536, &v));
 			io->iotlb_size = (unsigned)v;
 		} else if (!strcmp(k, "extra")) {
-			TRY(want_num(p, k, val, SCN_MAX_EXTRA, &v));
+			IOH_TRY(want_num(p, k, val, SCN_MAX_EXTRA, &v));
 			io->extra_entries = (unsigned)v;
 		} else {
 			return perr(p, "unknown iommu option '%s'", k);
@@ -255,31 +248,31 @@ static ioh_status dev_opt(struct parser *p, struct ioh_scn_device *d, const char
 		return perr(p, "unknown IOMMU '%s' (define it with 'iommu' first)", val);
 	}
 	if (!strcmp(k, "did")) {
-		TRY(want_num(p, k, val, 65535, &v));
+		IOH_TRY(want_num(p, k, val, 65535, &v));
 		d->did = (uint16_t)v;
 	} else if (!strcmp(k, "ats")) {
-		TRY(want_bool(p, k, val, &d->ats));
+		IOH_TRY(want_bool(p, k, val, &d->ats));
 	} else if (!strcmp(k, "fpd")) {
-		TRY(want_bool(p, k, val, &d->fpd));
+		IOH_TRY(want_bool(p, k, val, &d->fpd));
 	} else if (!strcmp(k, "rate")) {
-		TRY(want_num(p, k, val, 1000, &v));
+		IOH_TRY(want_num(p, k, val, 1000, &v));
 		d->rate = (unsigned)v;
 	} else if (!strcmp(k, "iova")) {
-		TRY(want_num(p, k, val, (1ULL << 48) - 1, &d->iova));
+		IOH_TRY(want_num(p, k, val, (1ULL << 48) - 1, &d->iova));
 	} else if (!strcmp(k, "len")) {
-		TRY(want_num(p, k, val, 1u << 20, &d->len));
+		IOH_TRY(want_num(p, k, val, 1u << 20, &d->len));
 		if (!d->len)
 			return perr(p, "len must be 1 to 1 MiB");
 	} else if (!strcmp(k, "write")) {
-		TRY(want_num(p, k, val, 100, &v));
+		IOH_TRY(want_num(p, k, val, 100, &v));
 		d->write_pct = (unsigned)v;
 	} else if (!strcmp(k, "stop")) {
-		TRY(dev_stop(p, d, val));
+		IOH_TRY(dev_stop(p, d, val));
 	} else if (!strcmp(k, "attach")) {
 		if (!strcmp(val, "never")) {
 			d->attach_at = -1;
 		} else {
-			TRY(want_num(p, k, val, SCN_MAX_STEPS, &v));
+			IOH_TRY(want_num(p, k, val, SCN_MAX_STEPS, &v));
 			d->attach_at = (int64_t)v;
 		}
 	} else {
@@ -301,7 +294,7 @@ static ioh_status do_device(struct parser *p, char **w, int n)
 		return perr(p, "more than %d devices", IOH_SCN_MAX_DEVICES);
 	d = &s->devices[s->n_devices];
 	memset(d, 0, sizeof(*d));
-	TRY(name_ok(p, "device", w[1], sizeof(d->name)));
+	IOH_TRY(name_ok(p, "device", w[1], sizeof(d->name)));
 	strcpy(d->name, w[1]);
 	if (ioh_bdf_parse(w[2], &d->bdf))
 		return perr(p, "'%s' is not a bus:dev.fn (like 0000:03:00.0)", w[2]);
@@ -318,7 +311,7 @@ static ioh_status do_device(struct parser *p, char **w, int n)
 
 		if (!val)
 			return st;
-		TRY(dev_opt(p, d, w[i], val, &have_iommu));
+		IOH_TRY(dev_opt(p, d, w[i], val, &have_iommu));
 	}
 	if (!have_iommu)
 		return perr(p, "device '%s' needs iommu=NAME", d->name);
@@ -347,11 +340,11 @@ static ioh_status do_schedule(struct parser *p, char **w, int n)
 		if (!val)
 			return st;
 		if (!strcmp(k, "crash"))
-			TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->crash_at));
+			IOH_TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->crash_at));
 		else if (!strcmp(k, "copy"))
-			TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->copy_at));
+			IOH_TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->copy_at));
 		else if (!strcmp(k, "end"))
-			TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->end_at));
+			IOH_TRY(want_num(p, k, val, SCN_MAX_STEPS, &p->s->end_at));
 		else
 			return perr(p, "unknown schedule option '%s' (crash, copy, end)", k);
 	}
@@ -376,7 +369,7 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 	if (n != 2)
 		return perr(p, "'%s' takes exactly one value", w[0]);
 	if (!strcmp(w[0], "scenario")) {
-		TRY(name_ok(p, "scenario", w[1], sizeof(s->name)));
+		IOH_TRY(name_ok(p, "scenario", w[1], sizeof(s->name)));
 		strcpy(s->name, w[1]);
 	} else if (!strcmp(w[0], "strategy")) {
 		if (ioh_strategy_parse(w[1], &s->strategy))
@@ -386,20 +379,20 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 		if (ioh_fetch_order_parse(w[1], &s->fetch_order))
 			return perr(p, "unknown fetch order '%s' (lo-hi, hi-lo, any, atomic)", w[1]);
 	} else if (!strcmp(w[0], "seed")) {
-		TRY(want_num(p, "seed", w[1], UINT64_MAX, &s->seed));
+		IOH_TRY(want_num(p, "seed", w[1], UINT64_MAX, &s->seed));
 	} else if (!strcmp(w[0], "fetch-latency")) {
-		TRY(want_num(p, w[0], w[1], 100, &v));
+		IOH_TRY(want_num(p, w[0], w[1], 100, &v));
 		s->fetch_latency = v ? (unsigned)v : 1;
 	} else if (!strcmp(w[0], "cpu-gap")) {
-		TRY(want_num(p, w[0], w[1], 100, &v));
+		IOH_TRY(want_num(p, w[0], w[1], 100, &v));
 		s->cpu_gap = (unsigned)v;
 	} else if (!strcmp(w[0], "fault-service")) {
-		TRY(want_num(p, w[0], w[1], SCN_MAX_STEPS, &v));
+		IOH_TRY(want_num(p, w[0], w[1], SCN_MAX_STEPS, &v));
 		s->fault_service = (unsigned)v;
 	} else if (!strcmp(w[0], "setup-drain")) {
-		TRY(want_bool(p, w[0], w[1], &s->setup_drain));
+		IOH_TRY(want_bool(p, w[0], w[1], &s->setup_drain));
 	} else if (!strcmp(w[0], "max-events")) {
-		TRY(want_num(p, w[0], w[1], 1u << 21, &v));
+		IOH_TRY(want_num(p, w[0], w[1], 1u << 21, &v));
 		s->max_events = (size_t)v;
 	} else {
 		return perr(p, "unknown directive '%s'", w[0]);
