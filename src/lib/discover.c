@@ -110,13 +110,22 @@ static void remember(ioh_discover *d, uint64_t phys, unsigned may, unsigned pres
 
 IOH_EXPORT void ioh_discover_feed(ioh_discover *d, uint64_t phys, const void *page)
 {
-	uint64_t q[2 * ROOT_ENTRIES];
+	uint64_t copy[2 * ROOT_ENTRIES], any = 0;
+	const uint64_t *q = page;
 	unsigned may, present;
 
 	d->pages++;
 	if (phys & (IOH_VTD_TABLE_SIZE - 1))
 		return;
-	memcpy(q, page, sizeof(q));
+	if ((uintptr_t)page & 7) {
+		memcpy(copy, page, sizeof(copy));
+		q = copy;
+	}
+	/* Most of a dump is zero pages: one vectorisable pass rejects them. */
+	for (unsigned i = 0; i < 2 * ROOT_ENTRIES; i++)
+		any |= q[i];
+	if (!any)
+		return;
 	may = prefilter(q, phys, ioh_vtd_haw_mask(d->cfg.haw), &present);
 	if (!may)
 		return;
