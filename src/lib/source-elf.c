@@ -201,6 +201,7 @@ static ioh_status build_lookup(struct ioh_source *src, struct elf_seg *segs, siz
 	struct elf_priv *p = src->priv;
 	size_t keep = 0;
 
+	p->seg = segs; /* owned from here on: elf_close frees it on any error below */
 	qsort(segs, n, sizeof(*segs), seg_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct elf_seg *last = keep ? &segs[keep - 1] : NULL;
@@ -219,7 +220,6 @@ static ioh_status build_lookup(struct ioh_source *src, struct elf_seg *segs, siz
 		}
 		segs[keep++] = segs[i];
 	}
-	p->seg = segs;
 	p->nseg = keep;
 	for (size_t i = 0; i < keep; i++) {
 		ioh_status st = src_add_range(src, segs[i].paddr, segs[i].paddr + segs[i].memsz);

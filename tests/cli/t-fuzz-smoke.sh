@@ -35,8 +35,9 @@ fi
 
 targets=$(cd "$IOH_SRCDIR/tests/fuzz" && ls fuzz-*.c | sed 's/\.c$//')
 n=$(echo "$targets" | wc -w)
-# About 36 s of fuzzing in all (1 to 4 s a target; each adds ~1 s of start-up).
-secs=${FUZZ_SMOKE_SECONDS:-$((36 / n))}
+# About 24 s of fuzzing in all (1 to 4 s a target; each adds 1-2 s of start-up),
+# so the whole smoke stays near a minute on a loaded 2-core machine.
+secs=${FUZZ_SMOKE_SECONDS:-$((24 / n))}
 [ "$secs" -lt 1 ] && secs=1
 [ "$secs" -gt 4 ] && [ -z "${FUZZ_SMOKE_SECONDS:-}" ] && secs=4
 for t in $targets; do

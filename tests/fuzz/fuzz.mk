@@ -15,7 +15,8 @@ FUZZ_BUILD         ?= build-fuzz
 FUZZ_SECONDS       ?= 900
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_TARGETS       ?=
-FUZZ_PKGS          := libelf libkdumpfile zlib lzo2
+# The same libraries as the top Makefile (its PKGS, read from it when on our own).
+FUZZ_PKGS          := $(or $(PKGS),$(shell sed -n 's/^PKGS[[:space:]]*:=[[:space:]]*//p' Makefile))
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS        := -std=c11 -D_GNU_SOURCE -DIOH_VERSION='"fuzz"' -DIOH_FUZZ=1 -O1 -g \
                       -fno-omit-frame-pointer -Wall -Wextra -Wno-missing-field-initializers \

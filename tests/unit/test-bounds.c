@@ -18,9 +18,11 @@
 #include <ioh/evidence.h>
 #include <ioh/memimg.h>
 #include <ioh/report.h>
+#include <ioh/source.h>
 #include <ioh/walk.h>
 
 #include "harness.h"
+#include "test-source.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define COUNTING 0
@@ -32,6 +34,9 @@
 #ifndef COUNTING
 #define COUNTING 1
 #endif
+#if !COUNTING
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define MiB (1024.0 * 1024.0)
 
@@ -41,7 +46,7 @@ static struct {
 	long long fail_at; /* fail the allocation with this number (1-based), 0 never */
 	long long count;
 	long long failed;
-} acct;
+} heap;
 
 #if COUNTING
 void *__libc_malloc(size_t n);
@@ -51,22 +56,22 @@ void __libc_free(void *p);
 
 static void account(long long delta)
 {
-	long long now = __atomic_add_fetch(&acct.live, delta, __ATOMIC_RELAXED);
-	long long peak = __atomic_load_n(&acct.peak, __ATOMIC_RELAXED);
+	long long now = __atomic_add_fetch(&heap.live, delta, __ATOMIC_RELAXED);
+	long long peak = __atomic_load_n(&heap.peak, __ATOMIC_RELAXED);
 
 	while (now > peak &&
-	       !__atomic_compare_exchange_n(&acct.peak, &peak, now, true, __ATOMIC_RELAXED,
+	       !__atomic_compare_exchange_n(&heap.peak, &peak, now, true, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
 		;
 }
 
 static bool inject(void)
 {
-	if (!acct.on)
+	if (!heap.on)
 		return false;
-	long long k = __atomic_add_fetch(&acct.count, 1, __ATOMIC_RELAXED);
-	if (acct.fail_at && k == acct.fail_at) {
-		acct.failed++;
+	long long k = __atomic_add_fetch(&heap.count, 1, __ATOMIC_RELAXED);
+	if (heap.fail_at && k == heap.fail_at) {
+		heap.failed++;
 		return true;
 	}
 	return false;
@@ -79,7 +84,7 @@ __attribute__((visibility("default"))) void *malloc(size_t n)
 	if (inject())
 		return NULL;
 	p = __libc_malloc(n);
-	if (p && acct.on)
+	if (p && heap.on)
 		account((long long)malloc_usable_size(p));
 	return p;
 }
@@ -91,7 +96,7 @@ __attribute__((visibility("default"))) void *calloc(size_t n, size_t m)
 	if (inject())
 		return NULL;
 	p = __libc_calloc(n, m);
-	if (p && acct.on)
+	if (p && heap.on)
 		account((long long)malloc_usable_size(p));
 	return p;
 }
@@ -104,14 +109,14 @@ __attribute__((visibility("default"))) void *realloc(void *old, size_t n)
 	if (n && inject())
 		return NULL;
 	p = __libc_realloc(old, n);
-	if (acct.on && (p || !n))
+	if (heap.on && (p || !n))
 		account((p ? (long long)malloc_usable_size(p) : 0) - was);
 	return p;
 }
 
 __attribute__((visibility("default"))) void free(void *p)
 {
-	if (p && acct.on)
+	if (p && heap.on)
 		account(-(long long)malloc_usable_size(p));
 	__libc_free(p);
 }
@@ -119,15 +124,15 @@ __attribute__((visibility("default"))) void free(void *p)
 
 static void count_start(void)
 {
-	memset(&acct, 0, sizeof(acct));
-	acct.on = true;
+	memset(&heap, 0, sizeof(heap));
+	heap.on = true;
 }
 
 /* Stops counting; returns the peak in bytes above the start. */
 static long long count_stop(void)
 {
-	acct.on = false;
-	return acct.peak;
+	heap.on = false;
+	return heap.peak;
 }
 
 static void check_peak(const char *what, long long peak, double bound_mib)
@@ -390,18 +395,18 @@ static void fail_each(const char *what, ioh_status (*fn)(ioh_ctx *ctx))
 
 		CHECK(ctx);
 		count_start();
-		acct.fail_at = n;
+		heap.fail_at = n;
 		rc = fn(ctx);
-		acct.on = false;
-		if (!acct.failed) {
+		heap.on = false;
+		if (!heap.failed) {
 			CHECK_MSG(rc == IOH_OK, "%s: fails (%d) with every allocation granted", what,
 				  rc);
 			printf("  %s: failed each of %lld allocations in turn\n", what, n - 1);
 			ioh_ctx_free(ctx);
 			return;
 		}
-		CHECK_MSG(acct.live == 0, "%s: %lld bytes leaked when allocation %lld failed", what,
-			  acct.live, n);
+		CHECK_MSG(heap.live == 0, "%s: %lld bytes leaked when allocation %lld failed", what,
+			  heap.live, n);
 		if (rc != IOH_OK)
 			CHECK_MSG(ioh_get_err(ctx)[0] || rc == IOH_ERR_NOMEM,
 				  "%s: allocation %lld failed: status %d without a message", what, n,
@@ -418,9 +423,9 @@ static ioh_status memimg_parse_fixture(ioh_ctx *ctx)
 	ioh_status rc;
 
 	if (!text) {
-		acct.on = false;
+		heap.on = false;
 		text = ioh_test_slurp(ioh_test_src("tests/fixtures/mem/sm-basic.txt"), &len);
-		acct.on = true;
+		heap.on = true;
 	}
 	ioh_memimg *m = ioh_memimg_new();
 	if (!m)
@@ -442,9 +447,9 @@ static ioh_status klog_fixture(ioh_ctx *ctx)
 	ioh_status rc;
 
 	if (!text) {
-		acct.on = false;
+		heap.on = false;
 		text = ioh_test_slurp(ioh_test_src("tests/fixtures/logs/kdump-inflight.log"), &len);
-		acct.on = true;
+		heap.on = true;
 	}
 	ioh_klog *k = ioh_klog_new(ctx);
 	if (!k)
@@ -513,13 +518,13 @@ static ioh_status dmar_fixture(ioh_ctx *ctx)
 	if (!bin[0]) {
 		char cmd[2048], sh[512];
 
-		acct.on = false;
+		heap.on = false;
 		snprintf(bin, sizeof(bin), "%s", ioh_test_tmp("bounds-dmar.bin"));
 		snprintf(sh, sizeof(sh), "%s", ioh_test_src("tests/fixtures/dmar/hex2bin.sh"));
 		snprintf(cmd, sizeof(cmd), "sh %s %s %s", sh,
 			 ioh_test_src("tests/fixtures/dmar/full.hex"), bin);
 		CHECK(system(cmd) == 0);
-		acct.on = true;
+		heap.on = true;
 	}
 	rc = ioh_dmar_read_path(ctx, bin, false, &t);
 	ioh_dmar_free(t);
@@ -529,4 +534,41 @@ static ioh_status dmar_fixture(ioh_ctx *ctx)
 TEST(bounds_nomem_dmar)
 {
 	fail_each("dmar read", dmar_fixture);
+}
+
+/* ---- leaks on error paths found by fuzzing (docs/fuzzing.md) ---- */
+
+/* True when nothing allocated since count_start() is still held (LSan's check under ASan). */
+static bool nothing_leaked(void)
+{
+#if COUNTING
+	return heap.live == 0;
+#else
+	return __lsan_do_recoverable_leak_check() == 0;
+#endif
+}
+
+/*
+ * fuzz-source: two PT_LOADs that partly overlap are refused, and the segment
+ * table built so far was leaked.
+ */
+TEST(fuzzreg_elf_partial_overlap_no_leak)
+{
+	static const char desc[] = "cpus = 1\n"
+				   "@phdr type=LOAD paddr=0x100000 memsz=0x2000\n"
+				   "@phdr type=LOAD paddr=0x101000 memsz=0x2000\n";
+	char *path = st_mkcore("fuzzreg-overlap", desc);
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_source *src = NULL;
+	ioh_status st;
+
+	count_start();
+	st = ioh_source_open(ctx, path, &src);
+	heap.on = false;
+	CHECK_EQ(st, IOH_ERR_CORRUPT);
+	CHECK_CONTAINS(ioh_get_err(ctx), "partly overlaps");
+	CHECK(src == NULL);
+	CHECK_MSG(nothing_leaked(), "%lld bytes left allocated by a refused open", heap.live);
+	ioh_ctx_free(ctx);
+	free(path);
 }
