@@ -64,7 +64,7 @@ static void head(const ioh_report *r, FILE *f)
 
 		count[v <= IOH_VERDICT_UNKNOWN ? v : IOH_VERDICT_UNKNOWN]++;
 	}
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n"
 	      "<title>iommu-handover report</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:16px;color:#222}\n"
 	      "table{border-collapse:collapse;font-size:13px}\n"
@@ -121,7 +121,7 @@ static void units(const ioh_report *r, FILE *f)
 			esc(f, u->problems.p[k].field);
 			fputs(": ", f);
 			esc(f, u->problems.p[k].what);
-			fputs("<br>", f);
+			fputs("<br/>", f);
 		}
 		fputs("</td></tr>\n", f);
 	}
@@ -186,7 +186,7 @@ static void device_row(const struct ioh_report_device *d, double copy, double tm
 	for (unsigned i = 0; i < d->nreasons && i < IOH_ARRAY_SIZE(d->reasons); i++) {
 		const struct ioh_fault_reason *fr = ioh_fault_reason(d->reasons[i]);
 
-		fprintf(f, "<br>%#04x ", d->reasons[i]);
+		fprintf(f, "<br/>%#04x ", d->reasons[i]);
 		esc(f, fr ? fr->name : "unknown reason");
 	}
 	fputs("</td><td>", f);
@@ -194,11 +194,11 @@ static void device_row(const struct ioh_report_device *d, double copy, double tm
 	fputs("</td><td>", f);
 	if (d->pages_changed)
 		fprintf(f, "%" PRIu64 " page(s), %" PRIu64 " byte(s) changed, first IOVA "
-			   "<span class=\"mono\">%#" PRIx64 "</span><br>",
+			   "<span class=\"mono\">%#" PRIx64 "</span><br/>",
 			d->pages_changed, d->bytes_changed, d->first_iova);
 	esc(f, d->why);
 	for (unsigned i = 0; i < d->problems.n; i++) {
-		fputs("<br><span class=\"problem\">", f);
+		fputs("<br/><span class=\"problem\">", f);
 		esc(f, d->problems.p[i].field);
 		fputs(": ", f);
 		esc(f, d->problems.p[i].what);
