@@ -267,7 +267,7 @@ static double step_w(const struct tl *w, uint64_t t)
 
 static void add_win(struct tl *w, uint64_t a, uint64_t b, bool label)
 {
-	if (w->nwin == MAX_WIN)
+	if (w->nwin == MAX_WIN || w->t1 > UINT64_MAX - 8) /* no zoom on an absurd log */
 		return;
 	a = a < w->t0 + 2 ? w->t0 : a - 2;
 	b = b + 3 > w->t1 + 1 ? w->t1 + 1 : b + 3;
@@ -283,7 +283,8 @@ static int win_cmp(const void *pa, const void *pb)
 
 static void build_scale(struct tl *w)
 {
-	uint64_t span = w->t1 + 1 - w->t0, zoomed = 0;
+	/* A hostile log may span all of uint64_t; one step less changes nothing drawn. */
+	uint64_t span = w->t1 - w->t0 + (w->t1 - w->t0 < UINT64_MAX), zoomed = 0;
 	unsigned k = 0;
 
 	qsort(w->win, w->nwin, sizeof(w->win[0]), win_cmp);

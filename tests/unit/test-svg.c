@@ -231,6 +231,30 @@ TEST(svg_bad_cfg)
 	free(buf);
 }
 
+/* Hostile logs: steps at the ends of uint64_t, unknown kinds, lanes and devices. */
+TEST(svg_hostile_events)
+{
+	struct ioh_event e[8] = {
+		ev(0, IOH_LANE_CPU, 0, IOH_EV_TEARDOWN, SID_A),
+		ev(1, IOH_LANE_IOMMU, 99, IOH_EV_TORN, 0xffff),
+		ev(2, IOH_LANE_DEVICE, 1000, IOH_EV_DMA, 0x1234),
+		ev(3, (enum ioh_lane)7, 0, IOH_EV_DMA, SID_A),
+		ev(4, IOH_LANE_CPU, 0, (enum ioh_event_kind)200, SID_A),
+		ev(UINT64_MAX - 1, IOH_LANE_CPU, 0, IOH_EV_TEARDOWN_DONE, SID_A),
+		ev(UINT64_MAX, IOH_LANE_DEVICE, 0, IOH_EV_DMA, SID_A),
+		ev(UINT64_MAX, IOH_LANE_IOMMU, 0, IOH_EV_STALE, SID_A),
+	};
+	struct ioh_svg_cfg cfg = { .title = "hostile", .devices = small_devs, .n_devices = 2 };
+	size_t len;
+	char *s = draw(&cfg, e, 8, &len);
+	const char *why = xml_check(s);
+
+	CHECK_MSG(!why, "not well-formed: %s", why);
+	CHECK(!strstr(s, "nan") && !strstr(s, "inf"));
+	CHECK(strstr(s, "class=\"ev torn\""));
+	free(s);
+}
+
 TEST(svg_empty_run)
 {
 	struct ioh_svg_cfg cfg = { 0 };
