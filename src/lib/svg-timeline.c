@@ -538,7 +538,7 @@ static void draw_background(struct tl *w)
 	free(acc);
 }
 
-static const char *cpu_step_name(const struct ioh_event *e, char *buf, size_t len)
+static const char *cpu_step_name(const struct ioh_event *e, bool setup, char *buf, size_t len)
 {
 	const uint64_t p = 1; /* context entry bit 0: Present */
 
@@ -549,7 +549,7 @@ static const char *cpu_step_name(const struct ioh_event *e, char *buf, size_t le
 		if (e->half == 1 && e->val[0] == 0)
 			return "zero hi";
 		if (e->half == 0 && !(e->val[0] & p))
-			return "clear P";
+			return setup ? "set lo, P=0" : "clear P";
 		if (e->half == 0)
 			return "set lo+P";
 		return "set hi";
@@ -589,15 +589,19 @@ static void dev_name(const struct tl *w, int d, char *buf, size_t len)
 
 /* The label next to an event drawn alone, or NULL. */
 static const char *alone_label(struct tl *w, const struct ioh_event *e, enum cls c, int lane,
-			       unsigned *step, uint8_t (*labelled)[C__N], char *buf, size_t len)
+			       unsigned *step, bool *setup, uint8_t (*labelled)[C__N], char *buf,
+			       size_t len)
 {
 	char nm[64], tmp[32];
 	int d = dev_of_event(w, e);
 	const struct ioh_fault_reason *fr;
 
 	if (e->lane == IOH_LANE_CPU) {
+		if (e->kind == IOH_EV_TEARDOWN_DONE || e->kind == IOH_EV_SRTP)
+			*setup = true;
 		if (e->kind == IOH_EV_TEARDOWN) {
 			*step = 0;
+			*setup = false;
 			dev_name(w, d, nm, sizeof(nm));
 			snprintf(buf, len, "teardown %s", nm);
 			return buf;
@@ -612,7 +616,7 @@ static const char *alone_label(struct tl *w, const struct ioh_event *e, enum cls
 									      : "torn down");
 			return buf;
 		}
-		snprintf(buf, len, "%u %s", ++*step, cpu_step_name(e, tmp, sizeof(tmp)));
+		snprintf(buf, len, "%u %s", ++*step, cpu_step_name(e, *setup, tmp, sizeof(tmp)));
 		return buf;
 	}
 	if (labelled[lane][c] || c < C_INFLIGHT)
@@ -639,10 +643,30 @@ static const char *alone_label(struct tl *w, const struct ioh_event *e, enum cls
 	}
 }
 
+/*
+ * A slanted step label above the CPU lane. Labels closer than a line apart
+ * would print over each other: they are pushed right, with a leader to
+ * their mark; one pushed past the frame is left out (its tooltip remains).
+ */
+static void step_label(struct tl *w, const char *label, double mx, int y, double *last)
+{
+	double lx = mx < *last + 11 ? *last + 11 : mx;
+
+	if (lx > LEFT + PLOT_W - 40)
+		return;
+	*last = lx;
+	if (lx - mx > 1)
+		out(w, "<path class=\"lead\" d=\"M%.1f %dL%.1f %d\"/>", lx, y - 2, mx, y + 5);
+	out(w, "<text class=\"step\" transform=\"translate(%.1f %d) rotate(-50)\">", lx, y - 3);
+	esc(w, label, 120);
+	out(w, "</text>");
+}
+
 static void draw_alone(struct tl *w)
 {
 	uint8_t (*labelled)[C__N] = calloc(w->n_lanes, sizeof(*labelled));
 	unsigned step = 0;
+	bool setup = true;
 	double last_step_x = -100;
 	char buf[160];
 
@@ -671,7 +695,7 @@ static void draw_alone(struct tl *w)
 		x = x_of(w, e->t);
 		sw = step_w(w, e->t);
 		y = lane_y((unsigned)lane);
-		label = alone_label(w, e, c, lane, &step, labelled, buf, sizeof(buf));
+		label = alone_label(w, e, c, lane, &step, &setup, labelled, buf, sizeof(buf));
 		out(w, "<g class=\"ev %s\">", cls_css[c]);
 		if (c >= C_INFLIGHT)
 			out(w, "<path d=\"M%.1f %dl6 9-6 9-6-9z\"/>", x + (sw > 2 ? sw / 2 : 1),
@@ -680,15 +704,8 @@ static void draw_alone(struct tl *w)
 			out(w, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>", x, y + 5,
 			    sw > 3 ? sw - 1 : 2.0, LANE_H - 10);
 		title_event(w, i, e);
-		/* Slanted labels closer than a line apart would print over each other. */
-		if (label && lane == 0 && x < last_step_x + 11)
-			label = NULL;
 		if (label && lane == 0) {
-			last_step_x = x;
-			out(w, "<text class=\"step\" transform=\"translate(%.1f %d) rotate(-50)\">",
-			    x + (sw > 3 ? sw / 2 : 1), y - 3);
-			esc(w, label, 120);
-			out(w, "</text>");
+			step_label(w, label, x + (sw > 3 ? sw / 2 : 1), y, &last_step_x);
 		} else if (label) {
 			bool right = x > LEFT + PLOT_W - 260; /* keep the text inside the frame */
 
@@ -718,7 +735,7 @@ static void draw_header(struct tl *w, int height)
 	out(w, "<style>\n"
 	       "text{font-size:12px;fill:#222}\n"
 	       ".h1{font-size:17px;font-weight:bold}.sub{fill:#555}.tiny{font-size:8px;fill:#444}\n"
-	       ".step{font-size:10px}.note{font-size:11px;font-weight:bold}\n"
+	       ".step{font-size:10px}.lead{stroke:#999;stroke-width:.6;fill:none}.note{font-size:11px;font-weight:bold}\n"
 	       ".lane{fill:#f7f7f7}.lane.alt{fill:#eeeeee}.zoom{fill:#fff7d6}\n"
 	       ".window{fill:#ffe3c4;opacity:.55}.axis{stroke:#888}.vline{stroke-width:1.5}\n"
 	       ".crash{stroke:#b00}.copy{stroke:#06c}.tdline{stroke:#444;stroke-dasharray:3 2}\n"
