@@ -40,7 +40,7 @@ struct ioh_svg_cfg {
 	unsigned n_devices;	/* at most 256 are drawn */
 	unsigned n_iommus;	/* IOMMU lanes; 0 = as many as the events name */
 	uint64_t dropped;	/* events the log did not keep (said in the picture) */
-	size_t max_bytes;	/* 0 = IOH_SVG_MAX_BYTES; at least 64 KiB */
+	size_t max_bytes;	/* 0 = IOH_SVG_MAX_BYTES; at least 512 KiB */
 };
 
 /*

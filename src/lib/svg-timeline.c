@@ -893,7 +893,7 @@ static ioh_status timeline(struct tl *w)
 	if (!cfg || (cfg->n_devices && !cfg->devices) || cfg->n_iommus > MAX_IOMMUS)
 		return IOH_ERR_INVALID;
 	w->max = cfg->max_bytes ? cfg->max_bytes : IOH_SVG_MAX_BYTES;
-	if (w->max < 64 * 1024)
+	if (w->max < 512 * 1024) /* the frame of 256 device lanes must fit well inside */
 		return IOH_ERR_INVALID;
 	w->n_dev = cfg->n_devices > MAX_DEVICES ? MAX_DEVICES : cfg->n_devices;
 	w->n_iommus = cfg->n_iommus;

@@ -302,6 +302,14 @@ TEST_TIMEOUT(svg_size_bound_dense, 120)
 	CHECK(strstr(s, "class=\"ev torn\""));
 	CHECK(strstr(s, "class=\"ev stale\""));
 	free(s);
+	/* The smallest bound a caller may ask for holds too. */
+	cfg.max_bytes = 512 * 1024;
+	s = draw(&cfg, e, N, &len);
+	CHECK_MSG(len <= cfg.max_bytes, "%zu bytes", len);
+	why = xml_check(s);
+	CHECK_MSG(!why, "not well-formed: %s", why);
+	CHECK(strstr(s, "class=\"ev torn\""));
+	free(s);
 	free(e);
 	free(d);
 }
