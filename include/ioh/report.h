@@ -123,6 +123,13 @@ void ioh_report_add_changes(ioh_report *r, const struct ioh_fp_change *c, size_t
 /* Derives verdicts and sorts devices worst first. Call once, before writing. */
 void ioh_report_finish(ioh_report *r);
 
+/* The capture kernel's table copy (seconds since its boot), <0 when unknown. */
+double ioh_report_copy_time(const ioh_report *r);
+/* The inputs and notes, as the text report lists them (borrowed; NULL past the end). */
+const char *ioh_report_get_input(const ioh_report *r, unsigned i);
+const char *ioh_report_get_note(const ioh_report *r, unsigned i);
+unsigned ioh_report_suppressed(const ioh_report *r);
+
 size_t ioh_report_ndevices(const ioh_report *r);
 const struct ioh_report_device *ioh_report_get_device(const ioh_report *r, size_t i);
 size_t ioh_report_nunits(const ioh_report *r);

@@ -9,6 +9,7 @@
 
 #include <ioh/evidence.h>
 #include <ioh/fingerprint.h>
+#include <ioh/picture.h>
 #include <ioh/report.h>
 #include <ioh/scan.h>
 
@@ -17,7 +18,7 @@
 #define MAX_LOGS 16
 
 struct opts {
-	const char *vmcore, *sysfs, *proc, *dmar, *fp_save, *fp_compare, *output;
+	const char *vmcore, *sysfs, *proc, *dmar, *fp_save, *fp_compare, *output, *html;
 	const char *logs[MAX_LOGS];
 	unsigned nlogs;
 	struct ioh_scan_config scan;
@@ -47,6 +48,7 @@ static void help(void)
 	       "Output:\n"
 	       "  -j, --json                   JSON (schema " IOH_REPORT_SCHEMA ")\n"
 	       "  -o, --output FILE            write atomically; never overwrites FILE\n"
+	       "      --html FILE              also write an HTML page (atomically, never overwrites)\n"
 	       "  -t, --max-seconds S          bound the dump scan\n"
 	       "  -v, --verbose\n"
 	       "  -h, --help\n\n"
@@ -70,6 +72,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "max-pages", required_argument, NULL, 'M' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "max-seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -124,6 +127,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'j': o->json = 1; break;
 		case 'o': o->output = optarg; break;
+		case 'H': o->html = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'h': help(); return -1;
 		default: return cli_usage_error("report");
@@ -288,6 +292,11 @@ static void write_report(void *priv, FILE *f)
 		ioh_report_write_text(r, f);
 }
 
+static void write_html(void *priv, FILE *f)
+{
+	ioh_report_write_html(priv, f);
+}
+
 static int run(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -323,6 +332,8 @@ static int run(int argc, char **argv)
 
 			write_report(&out, stdout);
 		}
+		if (o.html && cli_write_atomic("report", o.html, write_html, r))
+			rc = CLI_ERROR;
 		if (rc == CLI_OK && ioh_report_has_problem(r))
 			rc = CLI_PROBLEM;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <ioh/model.h>
+#include <ioh/picture.h>
 
 #include "cli.h"
 #include "json.h"
@@ -18,6 +19,7 @@
 struct opts {
 	const char *scenario;
 	const char *trace;
+	const char *svg;
 	bool have_strategy, have_order, have_seed;
 	enum ioh_strategy strategy;
 	enum ioh_fetch_order order;
@@ -47,6 +49,7 @@ static void help(void)
 	       "  -t, --threads           real threads on this machine's memory\n"
 	       "      --seconds S         ... for S seconds (default 1)\n"
 	       "      --trace FILE        write every event to FILE (must not exist)\n"
+	       "      --svg FILE          draw the run as an SVG timeline (must not exist)\n"
 	       "  -j, --json              JSON output\n"
 	       "  -v, --verbose           more log output\n"
 	       "      --print-default     print the built-in scenario (a starting point)\n"
@@ -81,6 +84,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "setup-drain", no_argument, NULL, 'D' },
 		{ "seconds", required_argument, NULL, 'T' },
 		{ "trace", required_argument, NULL, 'R' },
+		{ "svg", required_argument, NULL, 'G' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "print-default", no_argument, NULL, 'P' },
@@ -153,6 +157,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'R':
 			o->trace = optarg;
 			break;
+		case 'G':
+			o->svg = optarg;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -173,6 +180,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		o->scenario = argv[optind++];
 	if (optind < argc) {
 		cli_err(CMD, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->svg && access(o->svg, F_OK) == 0) {
+		cli_err(CMD, "--svg %s: file exists (not overwriting it)", o->svg);
+		return -1;
+	}
+	if (o->svg && (o->explore || o->threads)) {
+		cli_err(CMD, "--svg draws a random run; not with --explore or --threads");
 		return -1;
 	}
 	if (o->explore && o->threads) {
@@ -229,6 +244,32 @@ static int write_events(const char *path, const struct ioh_event *ev, size_t n,
 }
 
 /* ---- random run ---- */
+
+struct svg_job {
+	const struct ioh_scenario *s;
+	ioh_model *m;
+	ioh_status st;
+};
+
+static void write_svg(void *priv, FILE *f)
+{
+	struct svg_job *j = priv;
+	struct ioh_svg_device dev[IOH_SCN_MAX_DEVICES];
+	struct ioh_svg_cfg cfg = { .devices = dev, .n_devices = j->s->n_devices,
+				   .n_iommus = j->s->n_iommus };
+	char title[128], sub[160];
+
+	for (unsigned i = 0; i < j->s->n_devices; i++)
+		dev[i] = (struct ioh_svg_device){ j->s->devices[i].name, j->s->devices[i].bdf };
+	snprintf(title, sizeof(title), "scenario %s: strategy %s, fetch order %s, seed %" PRIu64,
+		 j->s->name, ioh_strategy_name(j->s->strategy),
+		 ioh_fetch_order_name(j->s->fetch_order), j->s->seed);
+	snprintf(sub, sizeof(sub), "iommu-handover reproduce%s%s", j->s->file[0] ? " " : "",
+		 j->s->file);
+	cfg.title = title;
+	cfg.subtitle = sub;
+	j->st = ioh_svg_timeline_log(f, &cfg, ioh_model_events(j->m));
+}
 
 static void print_device(const struct ioh_model_device *d)
 {
@@ -397,6 +438,16 @@ static int run_random(const struct opts *o, ioh_ctx *ctx, struct ioh_scenario *s
 	if (o->trace && write_events(o->trace, NULL, 0, ioh_model_events(m))) {
 		ioh_model_free(m);
 		return CLI_ERROR;
+	}
+	if (o->svg) {
+		struct svg_job j = { s, m, IOH_OK };
+
+		if (cli_write_atomic(CMD, o->svg, write_svg, &j) || j.st != IOH_OK) {
+			if (j.st != IOH_OK && !unlink(o->svg))
+				cli_err(CMD, "--svg %s: could not draw the picture", o->svg);
+			ioh_model_free(m);
+			return CLI_ERROR;
+		}
 	}
 	report_run(o, s, m, rc);
 	ioh_model_free(m);

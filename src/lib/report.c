@@ -310,6 +310,26 @@ static void text_device(const struct ioh_report_device *d, FILE *f)
 		fprintf(f, "    problem: %s: %s\n", d->problems.p[i].field, d->problems.p[i].what);
 }
 
+IOH_EXPORT double ioh_report_copy_time(const ioh_report *r)
+{
+	return r->copy_time;
+}
+
+IOH_EXPORT const char *ioh_report_get_input(const ioh_report *r, unsigned i)
+{
+	return i < r->ninputs ? r->inputs[i] : NULL;
+}
+
+IOH_EXPORT const char *ioh_report_get_note(const ioh_report *r, unsigned i)
+{
+	return i < r->nnotes ? r->notes[i] : NULL;
+}
+
+IOH_EXPORT unsigned ioh_report_suppressed(const ioh_report *r)
+{
+	return r->suppressed;
+}
+
 IOH_EXPORT void ioh_report_write_text(const ioh_report *r, FILE *f)
 {
 	unsigned count[IOH_VERDICT_UNKNOWN + 1] = { 0 };
