@@ -138,3 +138,4 @@ clean:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 include kexec/qemu/crash.mk
 include tests/fuzz/fuzz.mk
+include tests/picture.mk
