@@ -104,6 +104,28 @@ static void add_events(ioh_report *r, const ioh_klog *k, unsigned boot, unsigned
 	}
 }
 
+/*
+ * In a fault storm the reader keeps only so many events but its per-device
+ * counters stay exact (and count only boots that copied the tables): use
+ * them where the events fall short.
+ */
+static void exact_counts(ioh_report *r, const ioh_klog *k)
+{
+	for (size_t i = 0; i < ioh_klog_device_count(k); i++) {
+		const struct ioh_klog_device *kd = ioh_klog_device_at(k, i);
+		struct ioh_report_device *d;
+
+		if (!kd->faults_after_copy || !(d = ioh_report_device(r, kd->bdf)))
+			continue;
+		if (kd->faults_after_copy > d->dma_faults_after_copy)
+			d->dma_faults_after_copy = (unsigned)kd->faults_after_copy;
+		if (kd->faults_in_window > d->dma_faults_before_probe)
+			d->dma_faults_before_probe = (unsigned)kd->faults_in_window;
+		if (d->dma_faults < d->dma_faults_after_copy)
+			d->dma_faults = d->dma_faults_after_copy;
+	}
+}
+
 IOH_EXPORT void ioh_report_add_klog(ioh_report *r, const ioh_klog *k)
 {
 	const struct ioh_klog_summary *s = ioh_klog_summary(k);
@@ -117,6 +139,8 @@ IOH_EXPORT void ioh_report_add_klog(ioh_report *r, const ioh_klog *k)
 		ioh_report_set_copy_time(r, secs(cusec));
 	add_units(r, k, boot);
 	add_events(r, k, boot, cfile, cline, cusec);
+	if (s->events_dropped)
+		exact_counts(r, k);
 	ioh_report_add_suppressed(r, (unsigned)s->suppressed);
 	if (s->events_dropped)
 		ioh_report_note(r, "log: %llu event(s) beyond the kept maximum; counts stay exact",

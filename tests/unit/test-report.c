@@ -173,3 +173,35 @@ TEST(report_klog_fault_ordering)
 	ioh_klog_free(k);
 	ioh_report_free(r);
 }
+
+/* A fault storm past the log reader's kept events: the counts stay exact. */
+TEST(report_klog_storm_counts_exact)
+{
+	ioh_klog *k = ioh_klog_new(NULL);
+	ioh_report *r = ioh_report_new();
+	char line[256];
+	const struct ioh_report_device *d;
+
+	ioh_klog_begin(k, "storm");
+	snprintf(line, sizeof(line),
+		 "[    0.510000] DMAR: Copied translation tables from previous kernel for dmar0\n");
+	ioh_klog_feed(k, line, strlen(line));
+	for (unsigned i = 0; i < 20000; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "[%5u.%06u] DMAR: [DMA Write NO_PASID] Request device [00:02.0] "
+				 "fault addr 0x%x000 [fault reason 0x05] PTE Write access is not set\n",
+				 1 + i / 1000, i % 1000, i);
+		ioh_klog_feed(k, line, (size_t)n);
+	}
+	ioh_klog_end(k);
+	CHECK(ioh_klog_summary(k)->events_dropped > 0);
+	ioh_report_add_klog(r, k);
+	ioh_report_finish(r);
+	d = ioh_report_get_device(r, 0);
+	CHECK(d);
+	CHECK_EQ(d->dma_faults_after_copy, 20000);
+	CHECK_EQ(d->dma_faults_before_probe, 20000);
+	CHECK_EQ(d->verdict, IOH_VERDICT_IN_FLIGHT);
+	ioh_klog_free(k);
+	ioh_report_free(r);
+}
