@@ -518,15 +518,7 @@ static void json_item(struct ioh_json *j, const struct item *it)
 		else
 			ioh_json_ku64(j, f->key, f->v);
 	}
-	ioh_json_key(j, "problems");
-	ioh_json_arr_begin(j);
-	for (unsigned i = 0; i < it->pr.n; i++) {
-		ioh_json_obj_begin(j);
-		ioh_json_kstr(j, "field", it->pr.p[i].field);
-		ioh_json_kstr(j, "what", it->pr.p[i].what);
-		ioh_json_obj_end(j);
-	}
-	ioh_json_arr_end(j);
+	ioh_json_kproblems(j, "problems", &it->pr, NULL);
 	if (it->pr.dropped)
 		ioh_json_ku64(j, "problems_dropped", it->pr.dropped);
 	ioh_json_obj_end(j);

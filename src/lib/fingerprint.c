@@ -195,7 +195,13 @@ IOH_EXPORT ioh_status ioh_fingerprint_take(ioh_ctx *ctx, ioh_source *src, const 
 	*out = NULL;
 	for (size_t i = 0; i < ioh_scan_nunits(scan); i++)
 		total += ioh_scan_unit(scan, i)->ndevices;
-	if (!fp || total > FP_MAX_DEVICES || !(refs = calloc(total + 1, sizeof(*refs))) ||
+	if (total > FP_MAX_DEVICES) {
+		free(fp);
+		return ioh_err(ctx, IOH_ERR_LIMIT,
+			       "fingerprint: %zu present context entries, more than the %u watched",
+			       total, FP_MAX_DEVICES);
+	}
+	if (!fp || !(refs = calloc(total + 1, sizeof(*refs))) ||
 	    !(fp->devs = calloc(total + 1, sizeof(*fp->devs))) ||
 	    alloc_pages(fp, max_pages ? max_pages : IOH_FP_DEFAULT_MAX_PAGES) != IOH_OK) {
 		free(refs);

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <ioh/vtd.h>
+
 #include "json.h"
 
 static void put_escaped(FILE *f, const char *str, size_t n);
@@ -212,4 +214,21 @@ void ioh_json_khex(struct ioh_json *j, const char *k, uint64_t v)
 {
 	ioh_json_key(j, k);
 	ioh_json_hex(j, v);
+}
+
+void ioh_json_kproblems(struct ioh_json *j, const char *key, const struct ioh_problems *a,
+			const struct ioh_problems *b)
+{
+	const struct ioh_problems *lists[2] = { a, b };
+
+	ioh_json_key(j, key);
+	ioh_json_arr_begin(j);
+	for (int l = 0; l < 2; l++)
+		for (unsigned i = 0; lists[l] && i < lists[l]->n; i++) {
+			ioh_json_obj_begin(j);
+			ioh_json_kstr(j, "field", lists[l]->p[i].field);
+			ioh_json_kstr(j, "what", lists[l]->p[i].what);
+			ioh_json_obj_end(j);
+		}
+	ioh_json_arr_end(j);
 }

@@ -46,4 +46,12 @@ void ioh_json_ku64(struct ioh_json *j, const char *k, uint64_t v);
 void ioh_json_kbool(struct ioh_json *j, const char *k, bool v);
 void ioh_json_khex(struct ioh_json *j, const char *k, uint64_t v);
 
+/*
+ * key: [{"field": ..., "what": ...}, ...] for one problem list, or two
+ * concatenated (b may be NULL). struct ioh_problems is in <ioh/vtd.h>.
+ */
+struct ioh_problems;
+void ioh_json_kproblems(struct ioh_json *j, const char *key, const struct ioh_problems *a,
+			const struct ioh_problems *b);
+
 #endif

@@ -14,6 +14,9 @@
 struct ioh_report {
 	struct ioh_report_device *dev;
 	size_t ndev, capdev;
+	/* open addressing by segment:SID into dev[], so a hostile dump's many units stay linear */
+	uint32_t *index;
+	size_t index_size;
 	struct ioh_report_unit *unit;
 	size_t nunit, capunit;
 	char *notes[MAX_NOTES];
@@ -53,6 +56,7 @@ IOH_EXPORT void ioh_report_free(ioh_report *r)
 	for (unsigned i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->dev);
+	free(r->index);
 	free(r->unit);
 	free(r);
 }
@@ -105,17 +109,54 @@ IOH_EXPORT struct ioh_report_unit *ioh_report_unit(ioh_report *r, const char *na
 	return u;
 }
 
+static uint32_t bdf_key(struct ioh_bdf b)
+{
+	return (uint32_t)b.seg << 16 | ioh_bdf_sid(b);
+}
+
+static size_t slot_of(const ioh_report *r, uint32_t key)
+{
+	size_t mask = r->index_size - 1, i = (key * 2654435761u) & mask;
+
+	while (r->index[i] != UINT32_MAX && bdf_key(r->dev[r->index[i]].bdf) != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Rebuilds the index at twice the device capacity (after growth or sorting). */
+static bool reindex(ioh_report *r, size_t want)
+{
+	size_t size = 64;
+	uint32_t *ix;
+
+	while (size < want * 2)
+		size <<= 1;
+	ix = malloc(size * sizeof(*ix));
+	if (!ix)
+		return false;
+	memset(ix, 0xff, size * sizeof(*ix));
+	free(r->index);
+	r->index = ix;
+	r->index_size = size;
+	for (size_t i = 0; i < r->ndev; i++)
+		r->index[slot_of(r, bdf_key(r->dev[i].bdf))] = (uint32_t)i;
+	return true;
+}
+
 IOH_EXPORT struct ioh_report_device *ioh_report_device(ioh_report *r, struct ioh_bdf bdf)
 {
 	struct ioh_report_device *d;
+	size_t slot;
 
-	for (size_t i = 0; i < r->ndev; i++)
-		if (r->dev[i].bdf.seg == bdf.seg && r->dev[i].bdf.bus == bdf.bus &&
-		    r->dev[i].bdf.devfn == bdf.devfn)
-			return &r->dev[i];
+	if ((r->ndev + 1) * 2 > r->index_size && !reindex(r, r->ndev + 1))
+		return NULL;
+	slot = slot_of(r, bdf_key(bdf));
+	if (r->index[slot] != UINT32_MAX)
+		return &r->dev[r->index[slot]];
 	d = grow((void **)&r->dev, &r->ndev, &r->capdev, sizeof(*d));
 	if (!d)
 		return NULL;
+	r->index[slot] = (uint32_t)(r->ndev - 1);
 	d->bdf = bdf;
 	d->mapped = d->bus_master = d->driver_bound = d->attribution_unique = IOH_UNKNOWN;
 	d->first_fault = d->last_fault = d->driver_probe = -1;
@@ -222,8 +263,14 @@ IOH_EXPORT void ioh_report_finish(ioh_report *r)
 {
 	for (size_t i = 0; i < r->ndev; i++)
 		judge(&r->dev[i]);
-	if (r->ndev)
+	if (r->ndev) {
 		qsort(r->dev, r->ndev, sizeof(r->dev[0]), cmp_dev);
+		if (!reindex(r, r->ndev)) {
+			free(r->index);
+			r->index = NULL;
+			r->index_size = 0;
+		}
+	}
 	r->finished = true;
 }
 
@@ -357,19 +404,6 @@ IOH_EXPORT void ioh_report_write_text(const ioh_report *r, FILE *f)
 
 /* ---- JSON ---- */
 
-static void json_problems(struct ioh_json *j, const struct ioh_problems *p)
-{
-	ioh_json_key(j, "problems");
-	ioh_json_arr_begin(j);
-	for (unsigned i = 0; i < p->n; i++) {
-		ioh_json_obj_begin(j);
-		ioh_json_kstr(j, "field", p->p[i].field);
-		ioh_json_kstr(j, "what", p->p[i].what);
-		ioh_json_obj_end(j);
-	}
-	ioh_json_arr_end(j);
-}
-
 static void json_tri(struct ioh_json *j, const char *k, enum ioh_tristate t)
 {
 	ioh_json_key(j, k);
@@ -400,7 +434,7 @@ static void json_unit(struct ioh_json *j, const struct ioh_report_unit *u)
 	json_tri(j, "copy_failed", u->copy_failed);
 	ioh_json_ku64(j, "devices", u->devices);
 	ioh_json_ku64(j, "torn_looking", u->torn_looking);
-	json_problems(j, &u->problems);
+	ioh_json_kproblems(j, "problems", &u->problems, NULL);
 	ioh_json_obj_end(j);
 }
 
@@ -449,7 +483,7 @@ static void json_device(struct ioh_json *j, const struct ioh_report_device *d)
 		ioh_json_khex(j, "first_iova", d->first_iova);
 		json_tri(j, "attribution_unique", d->attribution_unique);
 	}
-	json_problems(j, &d->problems);
+	ioh_json_kproblems(j, "problems", &d->problems, NULL);
 	ioh_json_obj_end(j);
 }
 

@@ -275,23 +275,23 @@ static ioh_status given_root(ioh_ctx *ctx, ioh_source *src, const struct ioh_sca
 {
 	struct ioh_discover_cfg dc = { .read = ioh_source_read_cb, .read_priv = src,
 				       .is_ram = src_in_ram, .ram_priv = src, .haw = cfg->haw };
-	struct ioh_root_candidate c, other;
-	enum ioh_vtd_mode m = cfg->mode;
-	uint64_t page[2];
+	uint64_t addr = cfg->rtaddr & ~0xfffULL, page[2];
+	struct ioh_root_candidate c, sm;
 
-	if (ioh_source_read(src, cfg->rtaddr & ~0xfffULL, page, sizeof(page)) != IOH_OK)
+	if (ioh_source_read(src, addr, page, sizeof(page)) != IOH_OK)
 		return ioh_err_wrap(ctx, IOH_ERR_NODATA, "root table 0x%llx",
 				    (unsigned long long)cfg->rtaddr);
-	if (!cfg->mode_given) {
-		bool l = ioh_discover_check(ctx, &dc, cfg->rtaddr & ~0xfffULL, IOH_VTD_LEGACY, &c);
-		bool sm = ioh_discover_check(ctx, &dc, cfg->rtaddr & ~0xfffULL, IOH_VTD_SCALABLE,
-					     &other);
+	if (cfg->mode_given) {
+		ioh_discover_check(ctx, &dc, addr, cfg->mode, &c);
+	} else {
+		/* Each mode read once; the one that validates better wins, legacy on a tie. */
+		bool l = ioh_discover_check(ctx, &dc, addr, IOH_VTD_LEGACY, &c);
 
-		m = (sm && (!l || other.score > c.score)) ? IOH_VTD_SCALABLE : IOH_VTD_LEGACY;
+		if (ioh_discover_check(ctx, &dc, addr, IOH_VTD_SCALABLE, &sm) &&
+		    (!l || sm.score > c.score))
+			c = sm;
 	}
-	ioh_discover_check(ctx, &dc, cfg->rtaddr & ~0xfffULL, m, &c);
 	ioh_clear_err(ctx);
-	c.mode = m;
 	return add_unit(s, &c, "given") ? IOH_OK : IOH_ERR_NOMEM;
 }
 
@@ -440,23 +440,6 @@ IOH_EXPORT void ioh_scan_write_text(const ioh_scan *s, FILE *f, bool verbose)
 			ioh_vtd_mode_name(s->rejected[i].mode), s->rejected[i].evidence);
 }
 
-static void json_problems(struct ioh_json *j, const struct ioh_problems *a,
-			  const struct ioh_problems *b)
-{
-	const struct ioh_problems *lists[2] = { a, b };
-
-	ioh_json_key(j, "problems");
-	ioh_json_arr_begin(j);
-	for (int l = 0; l < 2; l++)
-		for (unsigned i = 0; lists[l] && i < lists[l]->n; i++) {
-			ioh_json_obj_begin(j);
-			ioh_json_kstr(j, "field", lists[l]->p[i].field);
-			ioh_json_kstr(j, "what", lists[l]->p[i].what);
-			ioh_json_obj_end(j);
-		}
-	ioh_json_arr_end(j);
-}
-
 static void json_device(struct ioh_json *j, const struct ioh_scan_device *d)
 {
 	const struct ioh_walk_device *w = &d->w;
@@ -493,7 +476,7 @@ static void json_device(struct ioh_json *j, const struct ioh_scan_device *d)
 		ioh_json_ku64(j, "ranges", d->pg.ranges);
 		ioh_json_kbool(j, "passthrough", d->pg.passthrough);
 	}
-	json_problems(j, &w->problems, &d->pg.problems);
+	ioh_json_kproblems(j, "problems", &w->problems, &d->pg.problems);
 	ioh_json_obj_end(j);
 }
 
@@ -518,7 +501,7 @@ IOH_EXPORT void ioh_scan_write_json(const ioh_scan *s, FILE *f)
 		ioh_json_kstr(&j, "confidence", u->confidence);
 		ioh_json_kstr(&j, "evidence", u->candidate.evidence);
 		ioh_json_ku64(&j, "torn", u->torn);
-		json_problems(&j, &u->problems, NULL);
+		ioh_json_kproblems(&j, "problems", &u->problems, NULL);
 		ioh_json_key(&j, "devices");
 		ioh_json_arr_begin(&j);
 		for (size_t k = 0; k < u->ndevices; k++)

@@ -205,3 +205,26 @@ TEST(report_klog_storm_counts_exact)
 	ioh_klog_free(k);
 	ioh_report_free(r);
 }
+
+/* Every BDF of a segment, twice over: each found again, none duplicated (hashed, not scanned). */
+TEST(report_many_devices_indexed)
+{
+	ioh_report *r = ioh_report_new();
+
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned sid = 0; sid < 65536; sid++) {
+			struct ioh_bdf b = { 1, (uint8_t)(sid >> 8), (uint8_t)sid };
+			struct ioh_report_device *d = ioh_report_device(r, b);
+
+			CHECK(d && ioh_bdf_sid(d->bdf) == sid && d->bdf.seg == 1);
+			d->dma_faults++;
+		}
+	CHECK_EQ(ioh_report_ndevices(r), 65536);
+	ioh_report_finish(r);
+	CHECK_EQ(ioh_report_get_device(r, 0)->dma_faults, 2);
+	/* After the sort the index still finds the same device. */
+	struct ioh_bdf b = { 1, 0x12, 0x34 };
+	CHECK_EQ(ioh_bdf_sid(ioh_report_device(r, b)->bdf), 0x1234);
+	CHECK_EQ(ioh_report_ndevices(r), 65536);
+	ioh_report_free(r);
+}
