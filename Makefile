@@ -22,7 +22,7 @@ endif
 V          ?=
 Q          := $(if $(V),,@)
 
-PKGS       := libelf libkdumpfile zlib lzo2
+PKGS       := libelf libkdumpfile zlib lzo2 snappy libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -43,10 +43,19 @@ enum ioh_source_kind {
 	IOH_SOURCE_FLAT,     /* makedumpfile -F flattened stream, read in place */
 	IOH_SOURCE_RAW,	     /* raw memory image loaded at a base address */
 	IOH_SOURCE_MEM,	     /* in-memory image built by the caller */
+	/*
+	 * kdump-compressed read through libkdumpfile instead of our reader:
+	 * only when asked for (ioh_source_open_kind), as its memory grows with
+	 * the dump.
+	 */
+	IOH_SOURCE_LIBKDUMPFILE,
 };
 
-/* "elf", "kdump", "flat", "raw", "mem" ("auto" for AUTO); never NULL. */
+/* "elf", "kdump", "flat", "raw", "mem", "libkdumpfile" ("auto" for AUTO); never NULL. */
 const char *ioh_source_kind_name(enum ioh_source_kind kind);
+/* The kind a file can be opened as by that name ("auto", "elf", "kdump", "flat",
+ * "libkdumpfile"): 0, or -1 for any other name. */
+int ioh_source_kind_from_name(const char *name, enum ioh_source_kind *out);
 
 /* A half-open physical range [start, end). */
 struct ioh_range {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <ioh/ioh.h>
+#include <ioh/source.h>
 #include <ioh/vtd.h>
 
 /* Exit codes shared by every subcommand. */
@@ -44,6 +45,8 @@ int cli_parse_u64(const char *s, unsigned long long *out);
 /* "--rtaddr ADDR[,MODE]": 0 or -1 (message printed). */
 int cli_parse_rtaddr(const char *cmd, const char *arg, uint64_t *addr, enum ioh_vtd_mode *mode,
 		     bool *mode_given);
+/* "--reader NAME": the source kind to open dumps as; 0 or -1 (message printed). */
+int cli_parse_reader(const char *cmd, const char *arg, enum ioh_source_kind *kind);
 /* DRHD units and host address width of an ACPI DMAR table file; haw may be NULL. */
 int cli_dmar_units(const char *cmd, const char *path, unsigned *units, unsigned *haw);
 /* Writes via a temporary file + fsync + link: atomic, never replaces path. 0 or -1. */

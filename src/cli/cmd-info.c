@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"  -x, --read=ADDR[:LEN] read LEN bytes (default 8, at most %d) at physical\n"
 		"                       ADDR and print them as 64-bit little-endian words\n"
 		"      --json           JSON output\n"
+		"      --reader NAME    auto (probe, the default), elf, kdump, flat, or\n"
+		"                       libkdumpfile (kdump-compressed read through libkdumpfile)\n"
 		"  -v, --verbose        log what the readers do (twice: debug)\n"
 		"  -h, --help           this help\n\n"
 		"Exit status: 0 fine, 1 cannot read the dump (or ADDR), 2 the dump opened but\n"
@@ -193,9 +195,11 @@ static int run_info(int argc, char **argv)
 		{ "ranges", no_argument, NULL, 'r' },	  { "vmcoreinfo", no_argument, NULL, 'i' },
 		{ "read", required_argument, NULL, 'x' }, { "json", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },	  { "help", no_argument, NULL, 'h' },
+		{ "reader", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct info_opts o = { 0 };
+	enum ioh_source_kind kind = IOH_SOURCE_AUTO;
 	unsigned char data[INFO_MAX_READ];
 	ioh_source *src;
 	ioh_ctx *ctx;
@@ -209,6 +213,10 @@ static int run_info(int argc, char **argv)
 		case 'x': o.read_spec = optarg; break;
 		case 'J': o.json = true; break;
 		case 'v': o.verbose++; break;
+		case 'R':
+			if (cli_parse_reader("info", optarg, &kind))
+				return CLI_ERROR;
+			break;
 		case 'h': usage(stdout); return CLI_OK;
 		default: return cli_usage_error("info");
 		}
@@ -222,7 +230,7 @@ static int run_info(int argc, char **argv)
 	ctx = cli_ctx_new(o.verbose);
 	if (!ctx)
 		return CLI_ERROR;
-	st = ioh_source_open(ctx, argv[optind], &src);
+	st = ioh_source_open_kind(ctx, kind, argv[optind], &src);
 	if (st != IOH_OK) {
 		cli_err_ctx("info", ctx, NULL);
 		ioh_ctx_free(ctx);

@@ -23,6 +23,7 @@ struct opts {
 	unsigned nlogs;
 	struct ioh_scan_config scan;
 	unsigned max_pages;
+	enum ioh_source_kind reader;
 	double watch;
 	int json, verbose;
 };
@@ -40,6 +41,8 @@ static void help(void)
 	       "  -s, --sysfs-root DIR         live sysfs (the capture kernel's /sys)\n"
 	       "  -p, --proc-root DIR          live procfs (default: beside --sysfs-root)\n"
 	       "  -d, --dmar FILE              ACPI DMAR table (units to expect, address width)\n"
+	       "      --reader NAME            how to read the dump: auto (default), elf, kdump,\n"
+	       "                               flat, libkdumpfile (memory grows with the dump)\n"
 	       "Catching silent DMA writes (old memory is frozen after a crash; a change is DMA):\n"
 	       "  -w, --watch SECONDS          fingerprint writable pages, wait, compare\n"
 	       "      --fingerprint-save FILE  first moment: save the fingerprints (no report)\n"
@@ -60,6 +63,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "vmcore", required_argument, NULL, 'c' },
+		{ "reader", required_argument, NULL, 'R' },
 		{ "rtaddr", required_argument, NULL, 'r' },
 		{ "dmesg", required_argument, NULL, 'l' },
 		{ "sysfs-root", required_argument, NULL, 's' },
@@ -85,6 +89,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((opt = getopt_long(argc, argv, "c:r:l:s:p:d:w:jo:t:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->vmcore = optarg; break;
+		case 'R':
+			if (cli_parse_reader("report", optarg, &o->reader))
+				return CLI_ERROR;
+			break;
 		case 'r':
 			if (cli_parse_rtaddr("report", optarg, &o->scan.rtaddr, &o->scan.mode,
 					     &o->scan.mode_given))
@@ -210,7 +218,7 @@ static int from_vmcore(ioh_ctx *ctx, struct opts *o, ioh_report *r, bool *saved_
 	if (o->dmar && cli_dmar_units("report", o->dmar, &o->scan.expected_units,
 				      o->scan.haw ? NULL : &o->scan.haw))
 		return CLI_ERROR;
-	st = ioh_source_open(ctx, o->vmcore, &src);
+	st = ioh_source_open_kind(ctx, o->reader, o->vmcore, &src);
 	if (st != IOH_OK) {
 		cli_err_ctx("report", ctx, NULL);
 		return CLI_ERROR;

@@ -22,6 +22,9 @@ static void help(void)
 	       "                            --dmar, else 52)\n"
 	       "  -t, --max-seconds S       stop the discovery scan after S seconds\n"
 	       "      --no-pages            do not walk the page tables\n"
+	       "      --reader NAME         auto (probe, the default), elf, kdump, flat, or\n"
+	       "                            libkdumpfile (kdump-compressed read through\n"
+	       "                            libkdumpfile, whose memory grows with the dump)\n"
 	       "  -j, --json                JSON output (schema iommu-handover.scan/1)\n"
 	       "  -v, --verbose             more detail (PASID entries, log messages)\n"
 	       "  -q, --quiet               no progress bar\n"
@@ -48,9 +51,11 @@ static int run(int argc, char **argv)
 		{ "haw", required_argument, NULL, 'H' },    { "max-seconds", required_argument, NULL, 't' },
 		{ "no-pages", no_argument, NULL, 'P' },	    { "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },	    { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+		{ "reader", required_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ioh_scan_config cfg = { 0 };
+	enum ioh_source_kind kind = IOH_SOURCE_AUTO;
 	int opt, json = 0, verbose = 0, quiet = 0, rc;
 	const char *dmar = NULL;
 	unsigned long long v;
@@ -86,6 +91,10 @@ static int run(int argc, char **argv)
 		case 'P':
 			cfg.no_pages = true;
 			break;
+		case 'R':
+			if (cli_parse_reader("scan", optarg, &kind))
+				return CLI_ERROR;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -113,7 +122,7 @@ static int run(int argc, char **argv)
 	ctx = cli_ctx_new(verbose);
 	if (!ctx)
 		return CLI_ERROR;
-	st = ioh_source_open(ctx, argv[optind], &src);
+	st = ioh_source_open_kind(ctx, kind, argv[optind], &src);
 	if (st != IOH_OK) {
 		cli_err_ctx("scan", ctx, NULL);
 		ioh_ctx_free(ctx);

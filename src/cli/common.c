@@ -35,6 +35,14 @@ int cli_parse_rtaddr(const char *cmd, const char *arg, uint64_t *addr, enum ioh_
 	return 0;
 }
 
+int cli_parse_reader(const char *cmd, const char *arg, enum ioh_source_kind *kind)
+{
+	if (!ioh_source_kind_from_name(arg, kind))
+		return 0;
+	cli_err(cmd, "--reader: unknown reader '%s' (auto, elf, kdump, flat, libkdumpfile)", arg);
+	return -1;
+}
+
 int cli_dmar_units(const char *cmd, const char *path, unsigned *units, unsigned *haw)
 {
 	struct ioh_dmar_table *t = NULL;

@@ -7,8 +7,8 @@
  * bytes each, at most FLAT_MAX_RECORDS) and read the rearranged file through
  * that index: gaps read as zeros, as in the sparse file makedumpfile -R
  * writes. On top of that view sits our kdump-compressed reader
- * (source-ddread.c): libkdumpfile 0.5.1 can only read real files, and
- * nothing is written to disk.
+ * (source-ddread.c), as for kdump-compressed files; nothing is written to
+ * disk (libkdumpfile 0.5.1 could only read a rebuilt real file).
  *
  * Memory: the record index plus what source-ddread.c states.
  */
@@ -222,35 +222,28 @@ static ioh_status flat_open(struct ioh_source *src)
 	p->dd.rd = vpread;
 	p->dd.rdpriv = src;
 	p->dd.size = p->vsize;
-	if ((st = dd_read_header(src->ctx, vpread, src, p->vsize, &p->dd.h)) != IOH_OK)
-		return st;
-	src->page_size = p->dd.h.block_size;
-	if ((st = dd_reader_open(src, &p->dd)) != IOH_OK)
-		return st;
-	if (p->dd.h.status & DD_INCOMPLETE)
-		src_problem(src, "the dump is marked incomplete (makedumpfile ran out of space)");
-	return dd_load_vmcoreinfo(src, vpread, src, &p->dd.h);
+	return dd_reader_start(src, &p->dd);
 }
 
 static ioh_status flat_read(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
 {
 	struct flat_priv *p = src->priv;
-	unsigned char *out = buf;
-	uint64_t ps = src->page_size;
 
-	while (len) {
-		uint64_t in = phys % ps;
-		size_t n = len < ps - in ? len : (size_t)(ps - in);
-		ioh_status st = dd_reader_page(src, &p->dd, phys);
+	return dd_reader_read(src, &p->dd, phys, buf, len);
+}
 
-		if (st != IOH_OK)
-			return st;
-		memcpy(out, p->dd.page + in, n);
-		out += n;
-		phys += n;
-		len -= n;
-	}
-	return IOH_OK;
+static uint64_t flat_next_data(struct ioh_source *src, uint64_t phys)
+{
+	struct flat_priv *p = src->priv;
+
+	return dd_reader_next_data(src, &p->dd, phys);
+}
+
+static uint64_t flat_data_end(struct ioh_source *src, uint64_t phys, uint64_t limit)
+{
+	struct flat_priv *p = src->priv;
+
+	return dd_reader_data_end(src, &p->dd, phys, limit);
 }
 
 static void flat_close(struct ioh_source *src)
@@ -280,6 +273,8 @@ const struct source_ops ioh_source_flat_ops = {
 	.probe = flat_probe,
 	.open = flat_open,
 	.read_phys = flat_read,
+	.next_data = flat_next_data,
+	.data_end = flat_data_end,
 	.close = flat_close,
 	.describe = flat_describe,
 };

@@ -39,6 +39,12 @@ struct source_ops {
 	 * in one step: a dump may claim terabytes it does not hold.
 	 */
 	uint64_t (*next_data)(struct ioh_source *src, uint64_t phys);
+	/*
+	 * Optional: where the run of pages the file holds from phys (which
+	 * next_data returned) ends, at most limit; a scan reads exactly that
+	 * run instead of failing on a filtered page inside its chunk.
+	 */
+	uint64_t (*data_end)(struct ioh_source *src, uint64_t phys, uint64_t limit);
 	/* Writes the format-specific part of the description ("ELF64 x86_64, 3 PT_LOAD"). */
 	void (*describe)(struct ioh_source *src, char *buf, size_t size);
 };
@@ -63,6 +69,7 @@ struct ioh_source {
 
 extern const struct source_ops ioh_source_elf_ops;
 extern const struct source_ops ioh_source_kdump_ops;
+extern const struct source_ops ioh_source_libkdumpfile_ops;
 extern const struct source_ops ioh_source_flat_ops;
 extern const struct source_ops ioh_source_raw_ops;
 extern const struct source_ops ioh_source_mem_ops;
@@ -76,6 +83,9 @@ ioh_status src_add_range(struct ioh_source *src, uint64_t start, uint64_t end);
 /* Sorts and merges src->ranges. */
 void src_merge_ranges(struct ioh_source *src);
 
+/* A dd_pread_fn over src->fd (priv is the source): short reads are CORRUPT. */
+ioh_status src_fd_pread(void *priv, void *buf, size_t n, uint64_t off);
+
 /* pread that loops over short reads; returns bytes read or -1 (errno set). */
 ssize_t src_pread_full(int fd, void *buf, size_t len, uint64_t off);
 
@@ -85,7 +95,7 @@ static inline bool src_page_size_ok(uint64_t ps)
 	return ps >= 4096 && ps <= (1u << 20) && !(ps & (ps - 1));
 }
 
-/* ---- diskdump (kdump-compressed) layout, shared by source-kdump.c and source-flat.c ---- */
+/* ---- diskdump (kdump-compressed) layout: source-kdump.c, source-flat.c, source-libkdumpfile.c ---- */
 
 /* Reads n bytes at offset off of the (possibly virtual) dump file. */
 typedef ioh_status (*dd_pread_fn)(void *priv, void *buf, size_t n, uint64_t off);
@@ -134,13 +144,21 @@ struct dd_reader {
 	struct dd_header h;
 	uint64_t *rank; /* set bits of bitmap 2 before each block */
 	size_t nrank;
+	uint64_t ndumped; /* set bits of bitmap 2 in all */
 	uint64_t rank_pfns; /* pfns per block */
 	unsigned char *bm;  /* bitmap-2 bytes of block bm_block */
 	uint64_t bm_block;
 	uint64_t last_pfn, last_idx; /* last rank computed, in bm_block */
 	unsigned char *page;	     /* last decoded page */
 	uint64_t page_pfn;
-	unsigned char *cbuf; /* compressed bytes */
+	uint64_t page_off;	     /* its descriptor's data offset, size, flags */
+	uint32_t page_csize, page_flags;
+	unsigned char *cbuf; /* compressed bytes when a window cannot hold them */
+	struct dd_window {
+		unsigned char *buf;
+		uint64_t off;
+		size_t len;
+	} dwin, pwin; /* descriptors, page data */
 };
 
 struct dd_desc {
@@ -151,12 +169,24 @@ struct dd_desc {
 
 /* With rd, rdpriv, size and h filled: scans the bitmaps (adds src's RAM ranges). */
 ioh_status dd_reader_open(struct ioh_source *src, struct dd_reader *r);
+/*
+ * With rd, rdpriv and size filled: the header (page size, machine, incomplete
+ * flag as a problem), dd_reader_open, then the VMCOREINFO.
+ */
+ioh_status dd_reader_start(struct ioh_source *src, struct dd_reader *r);
+/* Reads [phys, phys+len) page by page; the message names the first bad address. */
+ioh_status dd_reader_read(struct ioh_source *src, struct dd_reader *r, uint64_t phys, void *buf,
+			  size_t len);
 void dd_reader_close(struct dd_reader *r);
 /* IOH_OK when the page at addr is in the file; else NODATA or EXCLUDED with the address. */
 ioh_status dd_reader_present(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
 /* The page's descriptor, validated against the page size and the file size. */
 ioh_status dd_reader_desc(struct ioh_source *src, struct dd_reader *r, uint64_t pfn,
 			  struct dd_desc *out);
+/* next_data and data_end for the sources built on this reader (bitmap 2 + rank table). */
+uint64_t dd_reader_next_data(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
+uint64_t dd_reader_data_end(struct ioh_source *src, struct dd_reader *r, uint64_t addr,
+			    uint64_t limit);
 /* Makes r->page hold the page at addr (decoded). */
 ioh_status dd_reader_page(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
 

@@ -19,6 +19,11 @@ static const struct source_ops *const probe_order[] = {
 	&ioh_source_elf_ops,
 };
 
+/* Readers only chosen by asking for their kind. */
+static const struct source_ops *const by_kind_only[] = {
+	&ioh_source_libkdumpfile_ops,
+};
+
 IOH_EXPORT const char *ioh_source_kind_name(enum ioh_source_kind kind)
 {
 	switch (kind) {
@@ -28,8 +33,24 @@ IOH_EXPORT const char *ioh_source_kind_name(enum ioh_source_kind kind)
 	case IOH_SOURCE_FLAT: return "flat";
 	case IOH_SOURCE_RAW: return "raw";
 	case IOH_SOURCE_MEM: return "mem";
+	case IOH_SOURCE_LIBKDUMPFILE: return "libkdumpfile";
 	}
 	return "unknown";
+}
+
+IOH_EXPORT int ioh_source_kind_from_name(const char *name, enum ioh_source_kind *out)
+{
+	static const enum ioh_source_kind kinds[] = {
+		IOH_SOURCE_AUTO, IOH_SOURCE_ELF, IOH_SOURCE_KDUMP, IOH_SOURCE_FLAT,
+		IOH_SOURCE_LIBKDUMPFILE,
+	};
+
+	for (size_t i = 0; name && i < IOH_ARRAY_SIZE(kinds); i++)
+		if (!strcmp(name, ioh_source_kind_name(kinds[i]))) {
+			*out = kinds[i];
+			return 0;
+		}
+	return -1;
 }
 
 ssize_t src_pread_full(int fd, void *buf, size_t len, uint64_t off)
@@ -48,6 +69,19 @@ ssize_t src_pread_full(int fd, void *buf, size_t len, uint64_t off)
 		done += (size_t)r;
 	}
 	return (ssize_t)done;
+}
+
+ioh_status src_fd_pread(void *priv, void *buf, size_t n, uint64_t off)
+{
+	struct ioh_source *src = priv;
+	ssize_t r = src_pread_full(src->fd, buf, n, off);
+
+	if (r < 0)
+		return ioh_err(src->ctx, IOH_ERR_SYSTEM, "read at 0x%" PRIx64, off);
+	if ((size_t)r < n)
+		return ioh_err(src->ctx, IOH_ERR_CORRUPT,
+			       "0x%zx bytes at 0x%" PRIx64 ": past the end of the file", n, off);
+	return IOH_OK;
 }
 
 void src_problem(struct ioh_source *src, const char *fmt, ...)
@@ -192,11 +226,13 @@ static ioh_status probe_fd(struct ioh_source *src, enum ioh_source_kind kind,
 	if (n == 0)
 		return ioh_err(src->ctx, IOH_ERR_NOPROBE, "%s: empty file (0 bytes), not a dump",
 			       src->name);
-	for (size_t i = 0; i < IOH_ARRAY_SIZE(probe_order); i++) {
-		const struct source_ops *ops = probe_order[i];
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(probe_order) + IOH_ARRAY_SIZE(by_kind_only); i++) {
+		const struct source_ops *ops = i < IOH_ARRAY_SIZE(probe_order)
+						       ? probe_order[i]
+						       : by_kind_only[i - IOH_ARRAY_SIZE(probe_order)];
 		ioh_status st;
 
-		if (kind != IOH_SOURCE_AUTO && kind != ops->kind)
+		if (kind == IOH_SOURCE_AUTO ? i >= IOH_ARRAY_SIZE(probe_order) : kind != ops->kind)
 			continue;
 		st = ops->probe(src, head, (size_t)n);
 		if (st == IOH_ERR_NOPROBE)
@@ -522,7 +558,8 @@ static ioh_status scan_range(struct scan *s, uint64_t start, uint64_t end)
 				start = next;
 		}
 		n = end - start > SRC_SCAN_CHUNK ? SRC_SCAN_CHUNK : end - start;
-
+		if (s->src->ops->data_end)
+			n = s->src->ops->data_end(s->src, start, start + n) - start;
 		n = (n + ps - 1) & ~(ps - 1);
 		st = s->src->ops->read_phys(s->src, start, s->buf, n);
 		if (st == IOH_OK) {
