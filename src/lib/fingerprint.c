@@ -993,29 +993,52 @@ IOH_EXPORT ioh_status ioh_fingerprint_decode(ioh_ctx *ctx, const void *buf, size
 	return decode(&in, out);
 }
 
-/* A pipe or device has no size to check up front: hold it, within what a file can be. */
+/*
+ * How much of a stream to hold: once the header is in, no more than the
+ * size its counts (capped) make, plus one byte to see trailing data; a
+ * stream without the magic is not held past its header.
+ */
+static uint64_t stream_limit(const uint8_t *b, size_t len)
+{
+	uint64_t nd, np;
+
+	if (len < FP_HEADER_SIZE)
+		return file_size(IOH_FP_MAX_DEVICES, IOH_FP_MAX_PAGES) + 1;
+	if (memcmp(b, FP_MAGIC, FP_MAGIC_LEN))
+		return len;
+	nd = fp_get32(b + FP_OFF_NDEVICES);
+	np = fp_get64(b + FP_OFF_NPAGES);
+	return file_size(nd < IOH_FP_MAX_DEVICES ? nd : IOH_FP_MAX_DEVICES,
+			 np < IOH_FP_MAX_PAGES ? np : IOH_FP_MAX_PAGES) + 1;
+}
+
+/* A pipe or device has no size to check up front: hold it, within what its header allows. */
 static ioh_status slurp(struct fp_in *in, uint8_t **buf)
 {
-	uint64_t max = file_size(IOH_FP_MAX_DEVICES, IOH_FP_MAX_PAGES);
 	size_t len = 0, cap = 0;
 	uint8_t *b = NULL;
 
+	*buf = NULL;
 	for (;;) {
+		uint64_t limit = stream_limit(b, len);
 		ssize_t r;
 
+		if (len >= limit)
+			break;
 		if (len == cap) {
 			uint8_t *nb;
 
-			if (cap > max)
-				break;
 			cap = cap ? cap * 2 : 65536;
+			if (cap > limit)
+				cap = (size_t)limit;
 			if (!(nb = realloc(b, cap))) {
 				free(b);
 				return ioh_err(in->ctx, IOH_ERR_NOMEM, "fingerprint: out of memory");
 			}
 			b = nb;
 		}
-		r = read(in->fd, b + len, cap - len);
+		/* Up to the header first, so that the limit is known before more is read. */
+		r = read(in->fd, b + len, (len < FP_HEADER_SIZE ? FP_HEADER_SIZE : cap) - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -1025,11 +1048,6 @@ static ioh_status slurp(struct fp_in *in, uint8_t **buf)
 		if (r == 0)
 			break;
 		len += (size_t)r;
-	}
-	if (len > max) {
-		free(b);
-		return ioh_err(in->ctx, IOH_ERR_CORRUPT, "fingerprint: %s: larger than the %" PRIu64
-			       " bytes a fingerprint file can be", in->name, max);
 	}
 	in->mem = b ? b : (const uint8_t *)"";
 	in->size = len;

@@ -463,6 +463,9 @@ TEST(fp_load_odd_files)
 	CHECK_CONTAINS(ioh_get_err(ctx), "Is a directory");
 	CHECK_EQ(ioh_fingerprint_load(ctx, "/dev/null", &fp), IOH_ERR_CORRUPT);
 	CHECK_CONTAINS(ioh_get_err(ctx), "not a fingerprint file");
+	/* An endless stream is read no further than its header. */
+	CHECK_EQ(ioh_fingerprint_load(ctx, "/dev/zero", &fp), IOH_ERR_CORRUPT);
+	CHECK_CONTAINS(ioh_get_err(ctx), "not a fingerprint file (no magic at offset 0)");
 	/* A pipe has no size up front: read whole, then checked the same way. */
 	CHECK_EQ(pipe(p), 0);
 	CHECK_EQ(write(p[1], b, len), (ssize_t)len);
@@ -477,6 +480,15 @@ TEST(fp_load_odd_files)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
 	CHECK_EQ(ioh_fingerprint_load(ctx, path, &fp), IOH_ERR_CORRUPT);
 	CHECK_CONTAINS(ioh_get_err(ctx), "truncated");
+	close(p[0]);
+	/* ... and more than its counts make is trailing data there too. */
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(write(p[1], b, len), (ssize_t)len);
+	CHECK_EQ(write(p[1], b, 100), 100);
+	close(p[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	CHECK_EQ(ioh_fingerprint_load(ctx, path, &fp), IOH_ERR_CORRUPT);
+	CHECK_CONTAINS(ioh_get_err(ctx), "trailing data");
 	close(p[0]);
 	free(b);
 	ioh_ctx_free(ctx);
