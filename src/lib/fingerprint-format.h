@@ -4,7 +4,7 @@
  * "Fingerprint file"): offsets and sizes of every field, and the
  * little-endian accessors that read and write them byte by byte, so that
  * nothing depends on the host's struct layout or byte order. Internal:
- * shared by fingerprint.c and the tests that forge files.
+ * shared by fingerprint-file.c and the tests that forge files.
  */
 #ifndef IOH_FINGERPRINT_FORMAT_H
 #define IOH_FINGERPRINT_FORMAT_H
