@@ -194,6 +194,11 @@ static int fingerprints(ioh_ctx *ctx, struct opts *o, ioh_source *src, ioh_scan 
 	if (o->watch > 0)
 		usleep((useconds_t)(o->watch * 1e6));
 	st = ioh_fingerprint_compare(ctx, fp, src, &ch, &n);
+	if (st == IOH_ERR_INVALID) { /* another dump's fingerprint: nothing was compared */
+		cli_err_ctx("report", ctx, NULL);
+		ioh_fingerprint_free(fp);
+		return CLI_ERROR;
+	}
 	if (st != IOH_OK)
 		ioh_report_note(r, "%s", ioh_get_err(ctx));
 	ioh_report_add_changes(r, ch, n);
@@ -202,7 +207,7 @@ static int fingerprints(ioh_ctx *ctx, struct opts *o, ioh_source *src, ioh_scan 
 		ioh_report_note(r, "fingerprints: %llu page(s) watched, %llu not watched (page cap "
 				   "%u), %llu unreadable",
 				(unsigned long long)watched, (unsigned long long)skipped,
-				o->max_pages ? o->max_pages : IOH_FP_DEFAULT_MAX_PAGES,
+				ioh_fingerprint_page_cap(fp),
 				(unsigned long long)unreadable);
 	ioh_fingerprint_free(fp);
 	return CLI_OK;

@@ -1,38 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Two-moment fingerprints of old memory that copied domains can write. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <time.h>
 
-#include <ioh/fingerprint.h>
-
-#include "internal.h"
-
-#define LINES 64 /* 64-byte lines in a 4 KiB page */
-#define FP_MAGIC "iommu-handover fingerprint 1"
-#define FP_MAX_PAGES_FILE (1u << 20)
-#define FP_MAX_DEVICES 4096u
-#define NO_DEV UINT32_MAX
-
-struct fp_page {
-	uint64_t phys;
-	uint64_t iova;	/* in the first device's domain */
-	uint32_t dev;	/* first device that maps it writable */
-	uint32_t dev2;	/* a second one, NO_DEV if none */
-	uint64_t hash;	/* whole page */
-	uint16_t line[LINES];
-};
-
-struct ioh_fingerprint {
-	struct ioh_fp_change *devs;
-	size_t ndevs;
-	struct fp_page *pages;
-	size_t npages, cap;
-	uint64_t skipped, unreadable;
-	/* open addressing over pages[] by phys, so a page is watched once */
-	uint32_t *index;
-	size_t index_size;
-};
+#include "fingerprint-internal.h"
 
 static uint64_t mix(uint64_t h)
 {
@@ -43,22 +16,23 @@ static uint64_t mix(uint64_t h)
 	return h ^ (h >> 33);
 }
 
-static void hash_page(const uint64_t *q, struct fp_page *p)
+/* Words are read little-endian so a file compares the same on any host. */
+static void hash_page(const uint8_t *b, struct fp_page *p)
 {
 	uint64_t all = 0x9e3779b97f4a7c15ULL;
 
-	for (unsigned l = 0; l < LINES; l++) {
+	for (unsigned l = 0; l < FP_LINES; l++) {
 		uint64_t h = l;
 
 		for (unsigned i = 0; i < 8; i++)
-			h = mix(h ^ q[l * 8 + i]);
+			h = mix(h ^ fp_get64(b + (l * 8 + i) * 8));
 		p->line[l] = (uint16_t)(h ^ h >> 16 ^ h >> 32 ^ h >> 48);
 		all = mix(all ^ h);
 	}
 	p->hash = all;
 }
 
-static size_t slot_of(const ioh_fingerprint *fp, uint64_t phys)
+size_t fp_slot_of(const ioh_fingerprint *fp, uint64_t phys)
 {
 	size_t mask = fp->index_size - 1, i = (size_t)mix(phys) & mask;
 
@@ -67,7 +41,7 @@ static size_t slot_of(const ioh_fingerprint *fp, uint64_t phys)
 	return i;
 }
 
-static ioh_status alloc_pages(ioh_fingerprint *fp, size_t cap)
+ioh_status fp_alloc_pages(ioh_fingerprint *fp, size_t cap)
 {
 	fp->cap = cap;
 	fp->pages = calloc(cap ? cap : 1, sizeof(*fp->pages));
@@ -91,6 +65,89 @@ IOH_EXPORT void ioh_fingerprint_free(ioh_fingerprint *fp)
 	free(fp);
 }
 
+/* ---- dump identity ---- */
+
+/* FNV-1a, 64 bit: simple enough that the format document can define it. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static const char *const id_keys[] = { "OSRELEASE", "BUILD-ID", "CRASHTIME", "KERNELOFFSET",
+				       "PAGESIZE" };
+
+static void identify(ioh_source *src, struct fp_identity *id)
+{
+	const ioh_vmcoreinfo *vi = ioh_source_vmcoreinfo(src);
+	uint64_t h = FP_FNV_OFFSET;
+	const char *rel;
+
+	memset(id, 0, sizeof(*id));
+	id->dump_page_size = ioh_source_page_size(src);
+	id->crash_time = FP_NO_CRASH_TIME;
+	if (!vi) {
+		const struct ioh_range *r;
+		size_t n = ioh_source_ranges(src, &r);
+
+		id->kind = FP_ID_RAM;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t b[16];
+
+			fp_put64(b, r[i].start);
+			fp_put64(b + 8, r[i].end);
+			h = fnv1a(h, b, sizeof(b));
+		}
+		id->digest = h;
+		return;
+	}
+	id->kind = FP_ID_VMCOREINFO;
+	for (size_t k = 0; k < IOH_ARRAY_SIZE(id_keys); k++) {
+		const char *v = ioh_vmcoreinfo_get(vi, id_keys[k]);
+
+		h = fnv1a(h, id_keys[k], strlen(id_keys[k]));
+		if (v) {
+			h = fnv1a(h, "=", 1);
+			h = fnv1a(h, v, strlen(v));
+		}
+		h = fnv1a(h, "\n", 1);
+	}
+	id->digest = h;
+	if (ioh_vmcoreinfo_crashtime(vi, &id->crash_time) || id->crash_time == FP_NO_CRASH_TIME)
+		id->crash_time = FP_NO_CRASH_TIME;
+	rel = ioh_vmcoreinfo_osrelease(vi);
+	/* A hostile dump's release goes into messages: printable ASCII only. */
+	for (size_t i = 0; rel && rel[i] && i < FP_OSRELEASE_LEN - 1; i++)
+		id->osrelease[i] = rel[i] >= 0x20 && rel[i] < 0x7f ? rel[i] : '?';
+}
+
+void fp_describe_identity(const struct fp_identity *id, char *buf, size_t len)
+{
+	char when[64] = "";
+	struct tm tm;
+	time_t t = (time_t)id->crash_time;
+
+	if (id->kind == FP_ID_RAM) {
+		snprintf(buf, len, "a dump without VMCOREINFO, RAM layout %016" PRIx64
+			 ", %" PRIu64 "-byte pages", id->digest, id->dump_page_size);
+		return;
+	}
+	if (id->crash_time != FP_NO_CRASH_TIME && (int64_t)t == id->crash_time && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), ", crashed %Y-%m-%d %H:%M:%S UTC", &tm);
+	snprintf(buf, len, "Linux %s%s (VMCOREINFO %016" PRIx64 ", %" PRIu64 "-byte pages)",
+		 id->osrelease[0] ? id->osrelease : "(no OSRELEASE)", when, id->digest,
+		 id->dump_page_size);
+}
+
+static bool same_identity(const struct fp_identity *a, const struct fp_identity *b)
+{
+	return a->kind == b->kind && a->digest == b->digest &&
+	       a->dump_page_size == b->dump_page_size;
+}
+
 /* ---- taking ---- */
 
 struct take {
@@ -102,14 +159,16 @@ struct take {
 static void watch_page(struct take *t, uint64_t iova, uint64_t phys)
 {
 	ioh_fingerprint *fp = t->fp;
-	size_t s = slot_of(fp, phys);
-	uint64_t buf[512];
+	size_t s = fp_slot_of(fp, phys);
+	uint8_t buf[FP_PAGE_SIZE];
 	struct fp_page *p;
 
 	if (fp->index[s] != UINT32_MAX) {
 		p = &fp->pages[fp->index[s]];
-		if (p->dev != t->dev && p->dev2 == NO_DEV)
+		if (p->dev != t->dev && p->dev2 == NO_DEV) {
 			p->dev2 = t->dev;
+			p->iova2 = iova;
+		}
 		return;
 	}
 	if (fp->npages >= fp->cap) {
@@ -125,6 +184,7 @@ static void watch_page(struct take *t, uint64_t iova, uint64_t phys)
 	p->iova = iova;
 	p->dev = t->dev;
 	p->dev2 = NO_DEV;
+	p->iova2 = 0;
 	hash_page(buf, p);
 	fp->index[s] = (uint32_t)fp->npages++;
 	fp->devs[t->dev].pages_watched++;
@@ -136,10 +196,10 @@ static int on_range(void *data, const struct ioh_pg_range *r)
 
 	if (!(r->perm & IOH_PG_W))
 		return 0;
-	for (uint64_t off = 0; off < r->size; off += 4096) {
+	for (uint64_t off = 0; off < r->size; off += FP_PAGE_SIZE) {
 		/* Past the cap only the count matters; stop walking pages one by one. */
 		if (t->fp->npages >= t->fp->cap) {
-			t->fp->skipped += (r->size - off) / 4096;
+			t->fp->skipped += (r->size - off) / FP_PAGE_SIZE;
 			break;
 		}
 		watch_page(t, r->iova + off, r->phys + off);
@@ -187,28 +247,34 @@ static void take_device(ioh_ctx *ctx, struct take *t, const struct devref *r)
 IOH_EXPORT ioh_status ioh_fingerprint_take(ioh_ctx *ctx, ioh_source *src, const ioh_scan *scan,
 					   unsigned max_pages, ioh_fingerprint **out)
 {
-	ioh_fingerprint *fp = calloc(1, sizeof(*fp));
+	ioh_fingerprint *fp;
 	struct devref *refs = NULL;
 	size_t n = 0, total = 0;
-	struct take t = { fp, src, 0 };
+	struct take t = { NULL, src, 0 };
 
 	*out = NULL;
+	if (max_pages > IOH_FP_MAX_PAGES)
+		return ioh_err(ctx, IOH_ERR_INVALID,
+			       "fingerprint: page cap %u is over the limit of %u", max_pages,
+			       IOH_FP_MAX_PAGES);
 	for (size_t i = 0; i < ioh_scan_nunits(scan); i++)
 		total += ioh_scan_unit(scan, i)->ndevices;
-	if (total > FP_MAX_DEVICES) {
-		free(fp);
+	if (total > IOH_FP_MAX_DEVICES)
 		return ioh_err(ctx, IOH_ERR_LIMIT,
 			       "fingerprint: %zu present context entries, more than the %u watched",
-			       total, FP_MAX_DEVICES);
-	}
+			       total, IOH_FP_MAX_DEVICES);
+	fp = t.fp = calloc(1, sizeof(*fp));
 	if (!fp || !(refs = calloc(total + 1, sizeof(*refs))) ||
 	    !(fp->devs = calloc(total + 1, sizeof(*fp->devs))) ||
-	    alloc_pages(fp, max_pages ? max_pages : IOH_FP_DEFAULT_MAX_PAGES) != IOH_OK) {
+	    fp_alloc_pages(fp, max_pages ? max_pages : IOH_FP_DEFAULT_MAX_PAGES) != IOH_OK) {
 		free(refs);
 		ioh_fingerprint_free(fp);
 		return ioh_err(ctx, IOH_ERR_NOMEM, "fingerprint: out of memory (%zu devices)",
 			       total);
 	}
+	fp->page_cap = (unsigned)fp->cap;
+	identify(src, &fp->id);
+	fp_describe_identity(&fp->id, fp->dump_desc, sizeof(fp->dump_desc));
 	for (size_t i = 0; i < ioh_scan_nunits(scan); i++) {
 		const struct ioh_scan_unit *u = ioh_scan_unit(scan, i);
 
@@ -239,19 +305,44 @@ IOH_EXPORT void ioh_fingerprint_stats(const ioh_fingerprint *fp, uint64_t *watch
 		*unreadable = fp->unreadable;
 }
 
+IOH_EXPORT unsigned ioh_fingerprint_page_cap(const ioh_fingerprint *fp)
+{
+	return fp->page_cap;
+}
+
+IOH_EXPORT const char *ioh_fingerprint_dump(const ioh_fingerprint *fp)
+{
+	return fp->dump_desc;
+}
+
 /* ---- comparing ---- */
 
-static void count_change(ioh_fingerprint *fp, uint32_t dev, const struct fp_page *p,
-			 unsigned lines, bool shared)
+static void count_change(ioh_fingerprint *fp, uint32_t dev, uint64_t iova, unsigned lines,
+			 bool shared)
 {
 	struct ioh_fp_change *c = &fp->devs[dev];
 
-	if (!c->pages_changed || p->iova < c->first_iova)
-		c->first_iova = p->iova;
+	if (!c->pages_changed || iova < c->first_iova)
+		c->first_iova = iova;
 	c->pages_changed++;
-	c->bytes_changed += (uint64_t)(lines ? lines : 1) * 64;
+	c->bytes_changed += (uint64_t)(lines ? lines : 1) * FP_LINE_SIZE;
 	if (shared)
 		c->attribution_unique = false;
+}
+
+static ioh_status check_same_dump(ioh_ctx *ctx, const ioh_fingerprint *fp, ioh_source *src)
+{
+	struct fp_identity now;
+	char desc[160];
+
+	identify(src, &now);
+	if (same_identity(&fp->id, &now))
+		return IOH_OK;
+	fp_describe_identity(&now, desc, sizeof(desc));
+	return ioh_err(ctx, IOH_ERR_INVALID,
+		       "fingerprint: taken from another dump, not compared: the fingerprint is of "
+		       "%s; %s is %s",
+		       fp->dump_desc, ioh_source_name(src), desc);
 }
 
 IOH_EXPORT ioh_status ioh_fingerprint_compare(ioh_ctx *ctx, ioh_fingerprint *fp,
@@ -260,6 +351,9 @@ IOH_EXPORT ioh_status ioh_fingerprint_compare(ioh_ctx *ctx, ioh_fingerprint *fp,
 {
 	uint64_t unreadable = 0;
 
+	*changes = NULL;
+	*n = 0;
+	IOH_TRY(check_same_dump(ctx, fp, src));
 	for (size_t i = 0; i < fp->ndevs; i++) {
 		fp->devs[i].pages_changed = fp->devs[i].bytes_changed = 0;
 		fp->devs[i].attribution_unique = true;
@@ -267,7 +361,7 @@ IOH_EXPORT ioh_status ioh_fingerprint_compare(ioh_ctx *ctx, ioh_fingerprint *fp,
 	for (size_t i = 0; i < fp->npages; i++) {
 		const struct fp_page *p = &fp->pages[i];
 		struct fp_page now;
-		uint64_t buf[512];
+		uint8_t buf[FP_PAGE_SIZE];
 		unsigned lines = 0;
 
 		if (ioh_source_read(src, p->phys, buf, sizeof(buf)) != IOH_OK) {
@@ -277,12 +371,12 @@ IOH_EXPORT ioh_status ioh_fingerprint_compare(ioh_ctx *ctx, ioh_fingerprint *fp,
 		hash_page(buf, &now);
 		if (now.hash == p->hash)
 			continue;
-		for (unsigned l = 0; l < LINES; l++)
+		for (unsigned l = 0; l < FP_LINES; l++)
 			lines += now.line[l] != p->line[l];
 		if (p->dev < fp->ndevs)
-			count_change(fp, p->dev, p, lines, p->dev2 != NO_DEV);
+			count_change(fp, p->dev, p->iova, lines, p->dev2 != NO_DEV);
 		if (p->dev2 < fp->ndevs)
-			count_change(fp, p->dev2, p, lines, true);
+			count_change(fp, p->dev2, p->iova2, lines, true);
 	}
 	*changes = fp->devs;
 	*n = fp->ndevs;
@@ -290,114 +384,5 @@ IOH_EXPORT ioh_status ioh_fingerprint_compare(ioh_ctx *ctx, ioh_fingerprint *fp,
 		return ioh_err(ctx, IOH_ERR_NODATA,
 			       "fingerprint: %llu watched page(s) no longer readable",
 			       (unsigned long long)unreadable);
-	return IOH_OK;
-}
-
-/* ---- file format: text header, then fixed-size binary records ---- */
-
-IOH_EXPORT ioh_status ioh_fingerprint_save(ioh_ctx *ctx, const ioh_fingerprint *fp,
-					   const char *path)
-{
-	FILE *f = fopen(path, "wbx");
-	char b[IOH_BDF_STRLEN];
-
-	if (!f)
-		return ioh_err(ctx, IOH_ERR_SYSTEM, "fingerprint: create %s", path);
-	fprintf(f, "%s\npages %zu devices %zu skipped %llu unreadable %llu\n", FP_MAGIC,
-		fp->npages, fp->ndevs, (unsigned long long)fp->skipped,
-		(unsigned long long)fp->unreadable);
-	for (size_t i = 0; i < fp->ndevs; i++)
-		fprintf(f, "dev %s %llu\n", ioh_bdf_str(fp->devs[i].bdf, b),
-			(unsigned long long)fp->devs[i].pages_watched);
-	fputs("data\n", f);
-	if (fp->npages && fwrite(fp->pages, sizeof(*fp->pages), fp->npages, f) != fp->npages) {
-		fclose(f);
-		return ioh_err(ctx, IOH_ERR_SYSTEM, "fingerprint: write %s", path);
-	}
-	if (fflush(f) || fsync(fileno(f)) || fclose(f))
-		return ioh_err(ctx, IOH_ERR_SYSTEM, "fingerprint: write %s", path);
-	return IOH_OK;
-}
-
-static ioh_status bad(ioh_ctx *ctx, const char *path, const char *what)
-{
-	return ioh_err(ctx, IOH_ERR_CORRUPT, "fingerprint: %s: %s", path, what);
-}
-
-static ioh_status load_body(ioh_ctx *ctx, FILE *f, const char *path, ioh_fingerprint *fp,
-			    size_t npages)
-{
-	char line[128], bdf[32];
-	unsigned long long watched;
-
-	for (size_t i = 0; i < fp->ndevs; i++) {
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "dev %31s %llu", bdf, &watched) != 2 ||
-		    ioh_bdf_parse(bdf, &fp->devs[i].bdf))
-			return bad(ctx, path, "malformed device line");
-		fp->devs[i].pages_watched = watched;
-	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "data\n"))
-		return bad(ctx, path, "missing data marker");
-	if (alloc_pages(fp, npages) != IOH_OK)
-		return ioh_err(ctx, IOH_ERR_NOMEM, "fingerprint: out of memory");
-	if (npages && fread(fp->pages, sizeof(*fp->pages), npages, f) != npages)
-		return bad(ctx, path, "truncated");
-	if (fgetc(f) != EOF)
-		return bad(ctx, path, "trailing data");
-	fp->npages = npages;
-	for (size_t i = 0; i < npages; i++) {
-		size_t s;
-
-		if (fp->pages[i].dev >= fp->ndevs ||
-		    (fp->pages[i].dev2 != NO_DEV && fp->pages[i].dev2 >= fp->ndevs) ||
-		    (fp->pages[i].phys & 0xfff))
-			return bad(ctx, path, "record refers to an unknown device or unaligned page");
-		s = slot_of(fp, fp->pages[i].phys);
-		if (fp->index[s] != UINT32_MAX)
-			return bad(ctx, path, "page recorded twice");
-		fp->index[s] = (uint32_t)i;
-	}
-	return IOH_OK;
-}
-
-IOH_EXPORT ioh_status ioh_fingerprint_load(ioh_ctx *ctx, const char *path,
-					   ioh_fingerprint **out)
-{
-	ioh_fingerprint *fp = calloc(1, sizeof(*fp));
-	unsigned long long np, nd, sk, un;
-	char line[128];
-	ioh_status rc;
-	FILE *f;
-
-	*out = NULL;
-	if (!fp)
-		return ioh_err(ctx, IOH_ERR_NOMEM, "fingerprint: out of memory");
-	f = fopen(path, "rb");
-	if (!f) {
-		free(fp);
-		return ioh_err(ctx, IOH_ERR_SYSTEM, "fingerprint: open %s", path);
-	}
-	if (!fgets(line, sizeof(line), f) || strncmp(line, FP_MAGIC "\n", sizeof(FP_MAGIC)))
-		rc = bad(ctx, path, "not a fingerprint file");
-	else if (!fgets(line, sizeof(line), f) ||
-		 sscanf(line, "pages %llu devices %llu skipped %llu unreadable %llu", &np, &nd,
-			&sk, &un) != 4 ||
-		 np > FP_MAX_PAGES_FILE || nd > FP_MAX_DEVICES)
-		rc = bad(ctx, path, "bad or out-of-range header");
-	else if (!(fp->devs = calloc(nd + 1, sizeof(*fp->devs))))
-		rc = ioh_err(ctx, IOH_ERR_NOMEM, "fingerprint: out of memory");
-	else {
-		fp->ndevs = nd;
-		fp->skipped = sk;
-		fp->unreadable = un;
-		rc = load_body(ctx, f, path, fp, np);
-	}
-	fclose(f);
-	if (rc != IOH_OK) {
-		ioh_fingerprint_free(fp);
-		return rc;
-	}
-	*out = fp;
 	return IOH_OK;
 }
