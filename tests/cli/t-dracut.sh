@@ -12,8 +12,8 @@
 # and libraries can take part: the pre-udev hook sourced as dracut's
 # source_hook does, then pre.d and post.d called as kdump.sh calls them
 # (pre.d without arguments, post.d with the dump's exit status), on a real
-# dump. Skipped without dracut, where no private mount namespace can be had
-# (not root), and in sanitizer builds (the image carries the plain build).
+# dump. Skipped without dracut, when not root, and in sanitizer builds (the
+# image carries the plain build).
 . "$IOH_SRCDIR/tests/cli/lib.sh"
 
 skip() {
@@ -24,7 +24,9 @@ case ${IOH_TAG:-} in *san*) skip "under $IOH_TAG: the image is built and run fro
 for t in dracut lsinitrd cpio unshare chroot; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t not installed (Debian: dracut-core; see scripts/deps)"
 done
-[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace with overlays"
+# A user namespace is not enough: dracut-install keeps files' owners, which
+# it cannot as a mapped root.
+[ "$(id -u)" = 0 ] || skip "needs root (a private mount namespace; dracut keeps file owners)"
 
 SAMPLES=${IOH_SAMPLES:-/work/shared/samples}
 HOOKSRC="$IOH_SRCDIR/kexec/dracut/99iommu-handover/iommu-handover-pre-udev.sh"
