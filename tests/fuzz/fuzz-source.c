@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Dump files (ELF vmcore, kdump-compressed through libkdumpfile, raw) from
- * arbitrary bytes, given as an in-memory file (memfd). The first byte picks
- * how it is opened (probe every kind, or force one); the rest is the file.
- * A dump either opens or fails with a message; one that opens describes
- * itself, lists sorted RAM ranges within the bound, and answers reads
- * anywhere (inside, across and outside its ranges) with data or a status.
+ * Dump files (ELF vmcore, kdump-compressed through our reader or through
+ * libkdumpfile, flattened, raw) from arbitrary bytes, given as an in-memory
+ * file (memfd). The first byte picks how it is opened (probe every kind, or
+ * force one); the rest is the file. A dump either opens or fails with a
+ * message; one that opens describes itself, lists sorted RAM ranges within
+ * the bound, and answers reads anywhere (inside, across and outside its
+ * ranges) with data or a status. A kdump-compressed dump that both readers
+ * open must give the same bytes wherever both read a page.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -49,10 +51,33 @@ static void probe_reads(ioh_source *src)
 	(void)ioh_source_read(src, UINT64_MAX - 3, buf, 8); /* wraps */
 }
 
+/* Ours against libkdumpfile at the first pages of each range. */
+static void compare_kdump_readers(ioh_ctx *ctx, ioh_source *ours, const char *path)
+{
+	const struct ioh_range *r;
+	size_t n = ioh_source_ranges(ours, &r);
+	ioh_source *lk = NULL;
+	uint8_t a[4096], b[4096];
+
+	if (ioh_source_page_size(ours) != 4096 ||
+	    ioh_source_open_kind(ctx, IOH_SOURCE_LIBKDUMPFILE, path, &lk) != IOH_OK)
+		return;
+	for (size_t i = 0; i < n && i < 4; i++)
+		for (uint64_t p = r[i].start & ~4095ull; p < r[i].end && p < r[i].start + 8 * 4096;
+		     p += 4096)
+			if (ioh_source_read(ours, p, a, sizeof(a)) == IOH_OK &&
+			    ioh_source_read(lk, p, b, sizeof(b)) == IOH_OK)
+				FZ_ASSERT(!memcmp(a, b, sizeof(a)),
+					  "0x%llx: our reader and libkdumpfile differ",
+					  (unsigned long long)p);
+	ioh_source_free(lk);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum ioh_source_kind kinds[] = {IOH_SOURCE_AUTO, IOH_SOURCE_ELF,
-						     IOH_SOURCE_KDUMP, IOH_SOURCE_FLAT};
+						     IOH_SOURCE_KDUMP, IOH_SOURCE_FLAT,
+						     IOH_SOURCE_LIBKDUMPFILE};
 	ioh_ctx *ctx;
 	ioh_source *src = NULL;
 	ioh_status rc;
@@ -65,9 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = memfd_create("fuzz-dump", MFD_CLOEXEC);
 	if (!ctx || fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (data[0] & 0x80) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		rc = ioh_source_open_kind(ctx, kinds[data[0] % 4], path, &src);
+		rc = ioh_source_open_kind(ctx, kinds[(data[0] & 0x7f) % 5], path, &src);
 	} else {
 		rc = ioh_source_open_fd(ctx, fd, "fuzz.dump", &src);
 	}
@@ -82,6 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)ioh_vmcoreinfo_osrelease(vi);
 		(void)ioh_source_page_size(src);
 		probe_reads(src);
+		if (ioh_source_kind(src) == IOH_SOURCE_KDUMP)
+			compare_kdump_readers(ctx, src, path);
 		ioh_source_free(src);
 	}
 	close(fd);
