@@ -131,6 +131,8 @@ struct ioh_scenario {
 	bool setup_drain;	 /* engine: drain before setting P of a new entry */
 	unsigned n_inject;	 /* 'inject' lines: faults the model injects */
 	struct ioh_qi_inject inject[IOH_MODEL_MAX_INJECT];
+	bool explore_pasid;	 /* 'explore-entry pasid': the explorer tears PASID entries down */
+	unsigned explore_pgtt;	 /* 'explore-pgtt': their PGTT (0 = first-level) */
 };
 
 /* Parses text; fname is used in messages ("file:line: what"). */

@@ -437,7 +437,8 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 
 	static const char *const known[] = { "scenario", "strategy", "fetch-order", "seed",
 					     "fetch-latency", "cpu-gap", "fault-service",
-					     "setup-drain", "max-events" };
+					     "setup-drain", "max-events", "explore-entry",
+					     "explore-pgtt" };
 	bool ok = false;
 
 	for (size_t i = 0; i < IOH_ARRAY_SIZE(known); i++)
@@ -469,6 +470,16 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 		s->fault_service = (unsigned)v;
 	} else if (!strcmp(w[0], "setup-drain")) {
 		IOH_TRY(want_bool(p, w[0], w[1], &s->setup_drain));
+	} else if (!strcmp(w[0], "explore-entry")) {
+		enum ioh_explore_target t;
+
+		if (ioh_explore_target_parse(w[1], &t))
+			return perr(p, "explore-entry must be context or pasid, got '%s'", w[1]);
+		s->explore_pasid = t == IOH_XT_PASID;
+	} else if (!strcmp(w[0], "explore-pgtt")) {
+		if (ioh_pgtt_parse(w[1], &s->explore_pgtt))
+			return perr(p, "explore-pgtt must be first-level, second-level, nested or "
+				       "pass-through, got '%s'", w[1]);
 	} else if (!strcmp(w[0], "max-events")) {
 		IOH_TRY(want_num(p, w[0], w[1], 1u << 21, &v));
 		s->max_events = (size_t)v;
