@@ -455,7 +455,7 @@ TEST(model_fault_run_reports_the_failed_attach)
  * per device and batched: the run finishes, nothing tears or goes stale,
  * and no copied entry is zeroed before its invalidation completed.
  */
-static void sweep(const char *strategy)
+static void sweep(const char *strategy, const char *mode)
 {
 	static const char *const faults[] = { "iqe", "ite", "ice", "iqe desc=wait",
 					      "iqe desc=cc", "ite times=always" };
@@ -471,6 +471,16 @@ static void sweep(const char *strategy)
 			snprintf(extra, sizeof(extra), "strategy %s\ninject %s after=1600 nth=%u\n",
 				 strategy, faults[k], nth);
 			snprintf(text, sizeof(text), TWO_DEVS("%s"), extra);
+			if (mode) {
+				char *at = strstr(text, "mode=legacy");
+				char rest[1024];
+
+				if (at) {
+					snprintf(rest, sizeof(rest), "%s", at + strlen("mode=legacy"));
+					snprintf(at, sizeof(text) - (size_t)(at - text), "mode=%s%s",
+						 mode, rest);
+				}
+			}
 			m = model_from(ctx, text);
 			if (!m) {
 				ioh_ctx_free(ctx);
@@ -501,8 +511,8 @@ static void sweep(const char *strategy)
 			ioh_model_free(m);
 			ioh_ctx_free(ctx);
 		}
-	printf("  %s: %u runs with an injected queue fault, %u attaches failed safely\n", strategy,
-	       runs, failed);
+	printf("  %s%s%s: %u runs with an injected queue fault, %u attaches failed safely\n",
+	       strategy, mode ? ", " : "", mode ? mode : "", runs, failed);
 	CHECK(failed > 0);
 }
 
@@ -522,12 +532,17 @@ TEST(model_fault_during_copy_stops_the_run)
 
 TEST_TIMEOUT(model_fault_sweep_present_first, 120)
 {
-	sweep("present-first");
+	sweep("present-first", NULL);
 }
 
 TEST_TIMEOUT(model_fault_sweep_batched, 120)
 {
-	sweep("batched");
+	sweep("batched", NULL);
+}
+
+TEST_TIMEOUT(model_fault_sweep_scalable, 120)
+{
+	sweep("present-first", "scalable");
 }
 
 /* The example in docs/scenario-format.md says what it does. */
