@@ -2,10 +2,12 @@
 /*
  * A VT-d hardware model to run the handover engine against: simulated
  * physical memory, DRHDs with the registers that matter, context cache,
- * PASID cache and IOTLB, an invalidation queue, fault recording, and one
- * DMA agent per device. Three ways to drive it:
+ * PASID cache and IOTLB, an invalidation queue (whose IQE, ITE and ICE can
+ * be injected), fault recording, and one DMA agent per device. Ways to
+ * drive it:
  *   - seeded random interleavings of CPU and hardware (ioh_model_run),
- *   - exhaustive exploration of a small configuration (ioh_explore),
+ *   - exhaustive exploration of a small configuration, of context or PASID
+ *     entries (ioh_explore), or seeded random walks of it (ioh_explore_random),
  *   - real threads on this machine's memory (ioh_threads_run).
  *
  * Torn fetch: the hardware fetched an entry whose Present bit is set but
