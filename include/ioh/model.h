@@ -79,6 +79,13 @@ struct ioh_qi_inject {
 
 #define IOH_MODEL_MAX_INJECT 8
 
+/*
+ * The IQ error info register the model has besides vtd.h's: ICESID 63:48,
+ * ITESID 47:32 (source IDs of the ICE / ITE), IQEI 3:0 (why IQE: 2 descriptor
+ * fetch failed, 3 invalid type, 4 reserved field set).
+ */
+#define IOH_MODEL_REG_IQERCD 0xb0
+
 /* ---- scenarios (docs/scenario-format.md) ---- */
 
 #define IOH_SCN_MAX_IOMMUS 8

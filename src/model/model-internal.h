@@ -114,6 +114,8 @@ struct drhd {
 	bool head_counted;	    /* the descriptor at IQH was counted for injection */
 	uint64_t ite_deadline;	    /* step an unanswered device-TLB invalidation times out; 0 none */
 	uint16_t ite_sid;	    /* ... the device it went to */
+	uint64_t iqercd;	    /* IQ error info: ICESID, ITESID, IQEI */
+	uint16_t ite_sid_seen;	    /* the driver's copy of ITESID, read before clearing ITE */
 	unsigned waits_pending;	    /* wait descriptors fetched, held until earlier ones complete */
 	/* The driver side: descriptors since the last completed wait, to resubmit after ITE. */
 	uint64_t batch[QI_BATCH_MAX][2];

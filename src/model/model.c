@@ -896,6 +896,8 @@ static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1, unsigned hits)
 		return true;
 	case QI_TYPE_DEVTLB:
 		if (hits & 1u << IOH_QI_ICE) {
+			if (!(d->fsts & IOH_VTD_FSTS_ICE))
+				d->iqercd = (d->iqercd & ~(0xffffULL << 48)) | (q0 >> 32 & 0xffff) << 48;
 			d->fsts |= IOH_VTD_FSTS_ICE;
 			d->m->sum.qi_ice++;
 		}
@@ -921,10 +923,22 @@ static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1, unsigned hits)
 	return false;
 }
 
-static void queue_error(struct drhd *d)
+/* IQEI: 2 the fetch failed, 3 no such descriptor type, 4 a reserved field set. */
+static void queue_error(struct drhd *d, unsigned iqei)
 {
+	d->iqercd = (d->iqercd & ~0xfULL) | iqei;
 	d->fsts |= IOH_VTD_FSTS_IQE;
 	d->m->sum.qi_iqe++;
+}
+
+static unsigned desc_iqei(uint64_t q0)
+{
+	unsigned t = q0 & 0xf;
+
+	if ((q0 & QI_TYPE_HI) || (t != QI_TYPE_CC && t != QI_TYPE_IOTLB && t != QI_TYPE_DEVTLB &&
+				  t != QI_TYPE_WAIT && t != QI_TYPE_PC))
+		return 3;
+	return 4;
 }
 
 /* An unanswered device-TLB invalidation timed out: the waits it held are abandoned. */
@@ -932,6 +946,7 @@ static bool ite_due(struct drhd *d)
 {
 	if (!d->ite_deadline || d->m->t < d->ite_deadline)
 		return false;
+	d->iqercd = (d->iqercd & ~(0xffffULL << 32)) | (uint64_t)d->ite_sid << 32;
 	d->fsts |= IOH_VTD_FSTS_ITE;
 	d->ite_deadline = 0;
 	d->waits_pending = 0;
@@ -958,7 +973,7 @@ void ioh_drhd_process_queue(struct drhd *d)
 		unsigned hits;
 
 		if (ioh_mem_read64(&d->m->mem, at, &q0) || ioh_mem_read64(&d->m->mem, at + 8, &q1)) {
-			queue_error(d);
+			queue_error(d, 2);
 			return;
 		}
 		hits = inject_hits(d, (unsigned)(q0 & 0xf));
@@ -979,7 +994,7 @@ void ioh_drhd_process_queue(struct drhd *d)
 			}
 		}
 		if (!process_one(d, q0, q1, hits)) {
-			queue_error(d);
+			queue_error(d, desc_iqei(q0));
 			return;
 		}
 		head_advance(d);
@@ -1030,6 +1045,8 @@ IOH_EXPORT uint64_t ioh_model_reg_read(ioh_model *m, unsigned iommu, unsigned of
 		return d->iqa;
 	case IOH_VTD_REG_ICS:
 		return d->ics;
+	case IOH_MODEL_REG_IQERCD:
+		return d->iqercd;
 	}
 	if (off == iotlb_off(d))
 		return d->iotlb_reg;
@@ -1325,8 +1342,11 @@ IOH_EXPORT const char *ioh_qi_desc_name(unsigned type)
  */
 static ioh_status iqe_recover(struct drhd *d, const char *what)
 {
+	static const char *const why[] = { [2] = "fetch failed", [3] = "invalid descriptor type",
+					   [4] = "reserved field set" };
 	uint64_t at = (d->iqa & ~0xfffULL) + d->iqh * 16, q0 = 0, q1 = 0;
 	unsigned idx = (unsigned)d->iqh;
+	unsigned iqei = ioh_model_reg_read(d->m, d->index, IOH_MODEL_REG_IQERCD) & 0xf;
 
 	ioh_mem_read64(&d->m->mem, at, &q0);
 	ioh_mem_read64(&d->m->mem, at + 8, &q1);
@@ -1336,9 +1356,10 @@ static ioh_status iqe_recover(struct drhd *d, const char *what)
 	d->n_batch = 0;
 	return ioh_err(d->m->ctx, IOH_ERR_HW,
 		       "%s: invalidation queue error (IQE): descriptor %u (%s, 0x%016llx 0x%016llx) "
-		       "rejected; replaced by a no-op, IQE cleared",
+		       "rejected (IQEI %u: %s); replaced by a no-op, IQE cleared",
 		       what, idx, ioh_qi_desc_name((unsigned)(q0 & 0xf)), (unsigned long long)q0,
-		       (unsigned long long)q1);
+		       (unsigned long long)q1, iqei,
+		       iqei < IOH_ARRAY_SIZE(why) && why[iqei] ? why[iqei] : "not given");
 }
 
 /* What the driver does about FSTS while it polls: ICE is cleared, ITE noted and cleared. */
@@ -1349,6 +1370,9 @@ static ioh_status qi_check(struct drhd *d, const char *what)
 	if (d->fsts & IOH_VTD_FSTS_IQE)
 		return iqe_recover(d, what);
 	if (d->fsts & IOH_VTD_FSTS_ITE) {
+		/* ITESID is valid only while ITE is set: read it first. */
+		d->ite_sid_seen = (uint16_t)(ioh_model_reg_read(d->m, d->index,
+								IOH_MODEL_REG_IQERCD) >> 32);
 		ioh_model_reg_write(d->m, d->index, IOH_VTD_REG_FSTS, IOH_VTD_FSTS_ITE);
 		d->batch_ite = true;
 	}
@@ -1484,13 +1508,13 @@ static ioh_status wait_poll(struct drhd *d)
 
 static ioh_status ite_give_up(struct drhd *d, unsigned tries)
 {
-	uint16_t sid = d->ite_sid;
+	uint16_t sid = d->ite_sid_seen;
 
 	d->n_batch = 0;
 	return ioh_err(d->m->ctx, IOH_ERR_TIMEOUT,
 		       "invalidation wait: invalidation time-out error (ITE): the device-TLB "
-		       "invalidation of %02x:%02x.%u was not answered; wait abandoned %u time%s, ITE "
-		       "cleared",
+		       "invalidation of %02x:%02x.%u (IQERCD.ITESID) was not answered; wait abandoned "
+		       "%u time%s, ITE cleared",
 		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, tries, tries == 1 ? "" : "s");
 }
 

@@ -146,6 +146,7 @@ static void iqe_on(unsigned desc, const char *desc_word)
 	CHECK_CONTAINS(ioh_get_err(ctx), "attach 03:00.0");
 	CHECK_CONTAINS(ioh_get_err(ctx), "invalidation queue error (IQE)");
 	CHECK_CONTAINS(ioh_get_err(ctx), desc_word);
+	CHECK_CONTAINS(ioh_get_err(ctx), "IQEI 3: invalid descriptor type");
 	/* The driver skipped the bad descriptor and cleared IQE; the entry is not zeroed. */
 	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_VTD_REG_FSTS) & IOH_VTD_FSTS_IQE, 0);
 	CHECK(!entry_zeroed(m, pa));
@@ -209,7 +210,7 @@ TEST(model_fault_ite_persisting_aborts_the_handshake)
 	printf("  persistent ITE: %s\n", ioh_get_err(ctx));
 	CHECK_CONTAINS(ioh_get_err(ctx), "attach 03:00.0");
 	CHECK_CONTAINS(ioh_get_err(ctx), "invalidation time-out error (ITE)");
-	CHECK_CONTAINS(ioh_get_err(ctx), "device-TLB invalidation of 03:00.0");
+	CHECK_CONTAINS(ioh_get_err(ctx), "device-TLB invalidation of 03:00.0 (IQERCD.ITESID)");
 	CHECK_CONTAINS(ioh_get_err(ctx), "4 times");
 	ioh_model_summary(m, &sum);
 	CHECK_EQ(sum.qi_ite, 4);
@@ -237,6 +238,7 @@ TEST(model_fault_ice_is_cleared_and_counted)
 	CHECK_EQ(sum.qi_ice, 1);
 	CHECK_EQ(sum.qi_ite + sum.qi_iqe, 0);
 	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_VTD_REG_FSTS) & IOH_VTD_FSTS_ICE, 0);
+	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_MODEL_REG_IQERCD) >> 48, 0x0300); /* ICESID */
 	CHECK(!ioh_handover_is_copied(ioh_model_handover(m, 0), a.sid));
 	ioh_model_free(m);
 	ioh_ctx_free(ctx);
@@ -293,6 +295,7 @@ TEST(model_qi_iqe_stops_at_the_descriptor_until_fixed)
 	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_VTD_REG_IQH), 1 << 4);
 	CHECK_EQ(ioh_model_mem_read(m, iqa + 16, &q0), IOH_OK);
 	CHECK(q0 & 7ULL << 9); /* what a driver reading it back would see */
+	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_MODEL_REG_IQERCD) & 0xf, 3); /* invalid type */
 	CHECK_EQ(ioh_model_run_until(m, 50), IOH_OK);
 	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_VTD_REG_IQH), 1 << 4);
 	/* Clearing IQE without fixing the descriptor: rejected again. */
@@ -328,6 +331,7 @@ TEST(model_qi_ite_abandons_the_wait_and_stops_the_queue)
 	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_VTD_REG_FSTS) & IOH_VTD_FSTS_ITE, 0);
 	CHECK_EQ(ioh_model_run_until(m, ioh_model_now(m) + 300), IOH_OK);
 	CHECK(ioh_model_reg_read(m, 0, IOH_VTD_REG_FSTS) & IOH_VTD_FSTS_ITE);
+	CHECK_EQ(ioh_model_reg_read(m, 0, IOH_MODEL_REG_IQERCD) >> 32 & 0xffff, 0x0300);
 	CHECK_EQ(ioh_model_mem_read(m, STATUS_PA, &v), IOH_OK);
 	CHECK_EQ(v, 0); /* abandoned: never written */
 	/* No new descriptor is fetched until ITE is cleared. */
