@@ -2,10 +2,12 @@
 /*
  * A VT-d hardware model to run the handover engine against: simulated
  * physical memory, DRHDs with the registers that matter, context cache,
- * PASID cache and IOTLB, an invalidation queue, fault recording, and one
- * DMA agent per device. Three ways to drive it:
+ * PASID cache and IOTLB, an invalidation queue (whose IQE, ITE and ICE can
+ * be injected), fault recording, and one DMA agent per device. Ways to
+ * drive it:
  *   - seeded random interleavings of CPU and hardware (ioh_model_run),
- *   - exhaustive exploration of a small configuration (ioh_explore),
+ *   - exhaustive exploration of a small configuration, of context or PASID
+ *     entries (ioh_explore), or seeded random walks of it (ioh_explore_random),
  *   - real threads on this machine's memory (ioh_threads_run).
  *
  * Torn fetch: the hardware fetched an entry whose Present bit is set but
@@ -38,6 +40,51 @@ enum ioh_fetch_order {
 };
 const char *ioh_fetch_order_name(enum ioh_fetch_order o); /* "lo-hi", "hi-lo", "any", "atomic" */
 int ioh_fetch_order_parse(const char *s, enum ioh_fetch_order *out);
+
+/* ---- invalidation queue faults the model can inject ---- */
+
+enum ioh_qi_fault {
+	IOH_QI_IQE, /* the descriptor is invalid when fetched: FSTS.IQE, IQH stays on it, queue stops */
+	IOH_QI_ITE, /* a device-TLB invalidation is never answered: FSTS.ITE after the time-out,
+		       IQH past it, pending waits abandoned (status never written), queue stops */
+	IOH_QI_ICE, /* an invalid device-TLB invalidation completion: FSTS.ICE, queue goes on */
+	IOH_QI__COUNT
+};
+const char *ioh_qi_fault_name(enum ioh_qi_fault f); /* "iqe", "ite", "ice" */
+int ioh_qi_fault_parse(const char *s, enum ioh_qi_fault *out);
+
+/* Descriptor types (low 4 bits of a queued invalidation descriptor). */
+#define IOH_QI_DESC_ANY 0
+#define IOH_QI_DESC_CC 1     /* context-cache invalidation */
+#define IOH_QI_DESC_IOTLB 2
+#define IOH_QI_DESC_DEVTLB 3
+#define IOH_QI_DESC_WAIT 5
+#define IOH_QI_DESC_PC 7     /* PASID-cache invalidation */
+const char *ioh_qi_desc_name(unsigned type); /* "cc", "iotlb", "devtlb", "wait", "pc", "any" */
+
+/*
+ * Which descriptors a fault hits: of those of type desc (IOH_QI_DESC_ANY:
+ * every type; ITE and ICE need IOH_QI_DESC_DEVTLB) that IOMMU iommu fetches
+ * at or after step `after`, the nth (from 1) and the times - 1 after it
+ * (times 0: every one from the nth on).
+ */
+struct ioh_qi_inject {
+	enum ioh_qi_fault fault;
+	unsigned iommu;
+	unsigned desc;
+	uint64_t nth;
+	uint64_t after;
+	unsigned times;
+};
+
+#define IOH_MODEL_MAX_INJECT 8
+
+/*
+ * The IQ error info register the model has besides vtd.h's: ICESID 63:48,
+ * ITESID 47:32 (source IDs of the ICE / ITE), IQEI 3:0 (why IQE: 2 descriptor
+ * fetch failed, 3 invalid type, 4 reserved field set).
+ */
+#define IOH_MODEL_REG_IQERCD 0xb0
 
 /* ---- scenarios (docs/scenario-format.md) ---- */
 
@@ -91,6 +138,10 @@ struct ioh_scenario {
 	unsigned fault_service;	 /* capture kernel clears fault records every N steps; 0 never */
 	size_t max_events;	 /* event log bound */
 	bool setup_drain;	 /* engine: drain before setting P of a new entry */
+	unsigned n_inject;	 /* 'inject' lines: faults the model injects */
+	struct ioh_qi_inject inject[IOH_MODEL_MAX_INJECT];
+	bool explore_pasid;	 /* 'explore-entry pasid': the explorer tears PASID entries down */
+	unsigned explore_pgtt;	 /* 'explore-pgtt': their PGTT (0 = first-level) */
 };
 
 /* Parses text; fname is used in messages ("file:line: what"). */
@@ -141,6 +192,16 @@ unsigned ioh_model_iotlb_count(const ioh_model *m, unsigned iommu);
  */
 ioh_status ioh_model_cpu_write(ioh_model *m, unsigned iommu, uint64_t pa, uint64_t val);
 void ioh_model_cpu_flush(ioh_model *m, uint64_t pa);
+/*
+ * Arms a queue fault (at most IOH_MODEL_MAX_INJECT per IOMMU). The model's
+ * queue driver (the ops the engine calls) recovers as Linux does: for IQE it
+ * overwrites the rejected descriptor with a no-op and clears IQE, and the
+ * operation fails (IOH_ERR_HW); for ITE it clears ITE and resubmits what the
+ * abandoned wait covered, up to 3 times, then fails (IOH_ERR_TIMEOUT); ICE is
+ * cleared and counted. Either failure stops the engine's handshake before it
+ * zeroes anything.
+ */
+ioh_status ioh_model_inject(ioh_model *m, const struct ioh_qi_inject *f);
 /* Physical memory as the hardware sees it, for tests. */
 ioh_status ioh_model_mem_read(ioh_model *m, uint64_t pa, uint64_t *val);
 ioh_status ioh_model_mem_write(ioh_model *m, uint64_t pa, uint64_t val);
@@ -158,6 +219,9 @@ struct ioh_model_summary {
 	uint64_t waits, invalidations;	/* engine totals over all IOMMUs */
 	uint64_t entries_taken_over;
 	unsigned devices_in_flight;
+	uint64_t qi_iqe, qi_ite, qi_ice;	/* queue errors the hardware raised */
+	uint64_t qi_resubmits;		/* batches the driver resubmitted after ITE */
+	unsigned attach_failures;	/* attaches that stopped with an error (see devices) */
 };
 void ioh_model_summary(const ioh_model *m, struct ioh_model_summary *s);
 
@@ -174,6 +238,8 @@ struct ioh_model_device {
 	uint64_t faults;
 	uint64_t fault_by_reason[256];
 	int64_t teardown_done_at;     /* -1 if never torn down */
+	ioh_status attach_status;     /* of its attach in ioh_model_run; IOH_OK if none */
+	char attach_error[256];	      /* ... and the message, "" if none */
 };
 unsigned ioh_model_device_count(const ioh_model *m);
 void ioh_model_device_report(const ioh_model *m, unsigned dev, struct ioh_model_device *out);
@@ -182,6 +248,27 @@ void ioh_model_device_report(const ioh_model *m, unsigned dev, struct ioh_model_
 const struct ioh_event_log *ioh_model_events(const ioh_model *m);
 
 /* ---- exhaustive exploration ---- */
+
+/*
+ * What is torn down. Context entries: the engine's own program (128 bits,
+ * fetched as two 64-bit reads). PASID entries (scalable mode, CVE-2026-45894):
+ * 512 bits, fetched as four 128-bit bursts, torn down by Linux's PASID code:
+ * zero-lo-hi is intel_pasid_clear_entry() as it was (qw0..qw7 zeroed with P
+ * set, then the invalidations), zero the same in either store order,
+ * present-first is the fixed intel_pasid_tear_down_entry() (clear P, barrier,
+ * PASID-selective PASID-cache invalidation, PASID-based or domain IOTLB
+ * invalidation per PGTT, wait, then zero), batched that handshake for all
+ * entries at once, clear-p-nowait zeroes before the wait.
+ */
+enum ioh_explore_target {
+	IOH_XT_CONTEXT,
+	IOH_XT_PASID,
+	IOH_XT__COUNT
+};
+const char *ioh_explore_target_name(enum ioh_explore_target t); /* "context", "pasid" */
+int ioh_explore_target_parse(const char *s, enum ioh_explore_target *out);
+const char *ioh_pgtt_name(unsigned pgtt); /* "first-level", "second-level", "nested", "pass-through" */
+int ioh_pgtt_parse(const char *s, unsigned *out);
 
 struct ioh_explore_cfg {
 	enum ioh_vtd_mode mode;
@@ -193,6 +280,8 @@ struct ioh_explore_cfg {
 	bool setup;	     /* also set the new entry up after each teardown */
 	bool setup_drain;    /* ... with the engine's drain before P */
 	uint64_t max_states; /* 0 = 4M */
+	enum ioh_explore_target target; /* context entries (default) or PASID entries */
+	unsigned pgtt;	     /* PASID entries: IOH_VTD_PGTT_*; 0 = first-level only */
 };
 
 struct ioh_explore_result {
@@ -203,6 +292,9 @@ struct ioh_explore_result {
 	double seconds;
 	struct ioh_event *trace;   /* shortest counterexample, steps in order */
 	size_t trace_len;
+	uint64_t torn_value[8];	   /* the torn entry as fetched (2 or 8 qwords) */
+	unsigned torn_qwords;	   /* 0 unless torn */
+	uint64_t walks, violating_walks; /* ioh_explore_random only */
 };
 
 /* Explores every interleaving of the engine's teardown with the agents' fetches. */
@@ -215,6 +307,14 @@ ioh_status ioh_explore_plan(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg, boo
 ioh_status ioh_explore_steps(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg,
 			     const struct ioh_event *const *plans, const size_t *plan_len,
 			     unsigned n_plans, struct ioh_explore_result *res);
+/*
+ * Seeded random walks over the same transitions instead of all of them: for
+ * configurations too large to enumerate. Each walk runs the program to its
+ * end and a few steps past it; trace is the first violating walk (not the
+ * shortest). states and transitions count steps taken.
+ */
+ioh_status ioh_explore_random(ioh_ctx *ctx, const struct ioh_explore_cfg *cfg, uint64_t seed,
+			      uint64_t walks, struct ioh_explore_result *res);
 void ioh_explore_result_free(struct ioh_explore_result *res);
 
 /* ---- real threads ---- */

@@ -25,9 +25,10 @@ struct opts {
 	enum ioh_fetch_order order;
 	uint64_t seed;
 	unsigned entries, agents;
-	bool explore, threads, json, setup, setup_drain;
+	bool explore, threads, json, setup, setup_drain, pasid;
 	double seconds;
-	uint64_t max_states;
+	uint64_t max_states, walks;
+	unsigned pgtt;
 	int verbose;
 };
 
@@ -44,6 +45,12 @@ static void help(void)
 	       "      --agents N          ... and N DMA agents (1-4, default 1)\n"
 	       "      --max-states N      explorer state bound (default 4194304)\n"
 	       "      --setup             explorer: also set each new entry up after its teardown\n"
+	       "      --pasid             explorer: tear down scalable-mode PASID entries (512 bits,\n"
+	       "                          four 128-bit bursts) instead of context entries\n"
+	       "      --pgtt NAME         ... whose PGTT is first-level (default), second-level,\n"
+	       "                          nested or pass-through\n"
+	       "      --walks N           explorer: N seeded random walks (--seed) instead of every\n"
+	       "                          interleaving, for sizes past --max-states\n"
 	       "      --setup-drain       engine: invalidate and wait before setting P of a new\n"
 	       "                          entry (closes the set-up tear for hi-first hardware)\n"
 	       "  -t, --threads           real threads on this machine's memory\n"
@@ -82,6 +89,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "threads", no_argument, NULL, 't' },
 		{ "setup", no_argument, NULL, 'U' },
 		{ "setup-drain", no_argument, NULL, 'D' },
+		{ "pasid", no_argument, NULL, 'Q' },
+		{ "pgtt", required_argument, NULL, 'g' },
+		{ "walks", required_argument, NULL, 'W' },
 		{ "seconds", required_argument, NULL, 'T' },
 		{ "trace", required_argument, NULL, 'R' },
 		{ "svg", required_argument, NULL, 'G' },
@@ -146,6 +156,21 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'D':
 			o->setup_drain = true;
 			break;
+		case 'Q':
+			o->pasid = true;
+			break;
+		case 'g':
+			if (ioh_pgtt_parse(optarg, &o->pgtt)) {
+				cli_err(CMD, "unknown --pgtt '%s' (first-level, second-level, nested, "
+					     "pass-through)", optarg);
+				return -1;
+			}
+			break;
+		case 'W':
+			if (parse_uint("--walks", optarg, 1, 1ULL << 32, &v))
+				return -1;
+			o->walks = v;
+			break;
 		case 'T':
 			o->seconds = strtod(optarg, &end);
 			if (*end || !(o->seconds > 0 && o->seconds <= 600)) {
@@ -192,6 +217,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->explore && o->threads) {
 		cli_err(CMD, "--explore and --threads are separate modes: pick one");
+		return -1;
+	}
+	if ((o->pasid || o->pgtt || o->walks) && !o->explore) {
+		cli_err(CMD, "--pasid, --pgtt and --walks go with --explore");
 		return -1;
 	}
 	if (o->threads && o->order == IOH_FETCH_ATOMIC) {
@@ -326,6 +355,11 @@ static void json_device(struct ioh_json *j, const struct ioh_model_device *d)
 	ioh_json_ku64(j, "torn_setup", d->torn_setup);
 	ioh_json_ku64(j, "stale_uses", d->stale_uses);
 	ioh_json_ku64(j, "faults", d->faults);
+	ioh_json_key(j, "attach_error");
+	if (d->attach_error[0])
+		ioh_json_str(j, d->attach_error);
+	else
+		ioh_json_null(j);
 	ioh_json_key(j, "faults_by_reason");
 	ioh_json_obj_begin(j);
 	for (unsigned r = 0; r < 256; r++)
@@ -369,6 +403,11 @@ static void report_run(const struct opts *o, const struct ioh_scenario *s, ioh_m
 		ioh_json_ku64(&j, "invalidations", sum.invalidations);
 		ioh_json_ku64(&j, "waits", sum.waits);
 		ioh_json_ku64(&j, "devices_in_flight", sum.devices_in_flight);
+		ioh_json_ku64(&j, "qi_iqe", sum.qi_iqe);
+		ioh_json_ku64(&j, "qi_ite", sum.qi_ite);
+		ioh_json_ku64(&j, "qi_ice", sum.qi_ice);
+		ioh_json_ku64(&j, "qi_resubmits", sum.qi_resubmits);
+		ioh_json_ku64(&j, "attach_failures", sum.attach_failures);
 		ioh_json_ku64(&j, "exit", (uint64_t)rc);
 		ioh_json_key(&j, "devices");
 		ioh_json_arr_begin(&j);
@@ -396,6 +435,10 @@ static void report_run(const struct opts *o, const struct ioh_scenario *s, ioh_m
 	printf("faults: %" PRIu64 " (%" PRIu64 " recorded, %" PRIu64 " lost to overflow, %" PRIu64
 	       " suppressed by FPD)\n",
 	       sum.faults, sum.faults_recorded, sum.faults_overflow, sum.faults_fpd);
+	if (sum.qi_iqe || sum.qi_ite || sum.qi_ice)
+		printf("queue errors: %" PRIu64 " IQE, %" PRIu64 " ITE, %" PRIu64 " ICE (each cleared by "
+		       "the driver; %" PRIu64 " batches resubmitted after ITE)\n",
+		       sum.qi_iqe, sum.qi_ite, sum.qi_ice, sum.qi_resubmits);
 	for (unsigned i = 0; i < n; i++) {
 		ioh_model_device_report(m, i, &d);
 		print_faults(&d);
@@ -407,11 +450,14 @@ static void report_run(const struct opts *o, const struct ioh_scenario *s, ioh_m
 		if (d.torn_fetches || d.stale_uses || d.torn_setup)
 			printf("         %" PRIu64 " torn fetches, %" PRIu64 " torn at set-up, %" PRIu64
 			       " stale uses\n", d.torn_fetches, d.torn_setup, d.stale_uses);
+		if (d.attach_error[0])
+			printf("         ATTACH FAILED: %s\n", d.attach_error);
 	}
 	if (rc == CLI_PROBLEM)
-		printf("verdict: %s%s%s%s\n", sum.torn_fetches ? "TORN FETCH " : "",
+		printf("verdict: %s%s%s%s%s\n", sum.torn_fetches ? "TORN FETCH " : "",
 		       sum.torn_setup ? "TORN SET-UP " : "",
 		       sum.stale_uses ? "STALE USE " : "",
+		       sum.attach_failures ? "ATTACH FAILED " : "",
 		       sum.devices_in_flight ? "in-flight DMA during the handover" : "");
 	else
 		printf("verdict: clean\n");
@@ -433,7 +479,8 @@ static int run_random(const struct opts *o, ioh_ctx *ctx, struct ioh_scenario *s
 		return CLI_ERROR;
 	}
 	ioh_model_summary(m, &sum);
-	rc = sum.torn_fetches || sum.torn_setup || sum.stale_uses || sum.devices_in_flight
+	rc = sum.torn_fetches || sum.torn_setup || sum.stale_uses || sum.devices_in_flight ||
+			     sum.attach_failures
 		     ? CLI_PROBLEM : CLI_OK;
 	if (o->trace && write_events(o->trace, NULL, 0, ioh_model_events(m))) {
 		ioh_model_free(m);
@@ -456,6 +503,45 @@ static int run_random(const struct opts *o, ioh_ctx *ctx, struct ioh_scenario *s
 
 /* ---- exhaustive ---- */
 
+/* PASID entries and random walks: what was explored, and the whole torn entry. */
+static void print_explore_more(const struct opts *o, const struct ioh_scenario *s,
+			       const struct ioh_explore_cfg *cfg, const struct ioh_explore_result *r)
+{
+	char buf[256];
+
+	if (cfg->target == IOH_XT_PASID)
+		printf("explored scalable-mode PASID entries (PGTT %s, four 128-bit bursts)",
+		       ioh_pgtt_name(cfg->pgtt ? cfg->pgtt : 1));
+	else
+		printf("explored %s mode", ioh_vtd_mode_name(cfg->mode));
+	printf(", strategy %s, fetch order %s, %u entr%s, %u agent%s%s:\n",
+	       ioh_strategy_name(cfg->strategy), ioh_fetch_order_name(cfg->order), cfg->entries,
+	       cfg->entries == 1 ? "y" : "ies", cfg->agents, cfg->agents == 1 ? "" : "s",
+	       o->walks ? ", random walks" : "");
+	if (o->walks)
+		printf("%" PRIu64 " walks (seed %" PRIu64 "), %" PRIu64 " steps in %.3f s, %" PRIu64
+		       " violating\n", r->walks, s->seed, r->transitions, r->seconds,
+		       r->violating_walks);
+	else
+		printf("%" PRIu64 " states, %" PRIu64 " transitions in %.3f s\n", r->states,
+		       r->transitions, r->seconds);
+	if (!r->violation) {
+		printf("%s tears an entry or uses a stale one\n",
+		       o->walks ? "no walk" : "no interleaving");
+		return;
+	}
+	printf("VIOLATION: %s; %s (%zu steps):\n", r->torn ? "torn fetch" : "stale use",
+	       o->walks ? "first violating walk" : "shortest counterexample", r->trace_len);
+	for (size_t i = 0; i < r->trace_len; i++)
+		printf("  %s\n", ioh_event_format(&r->trace[i], buf, sizeof(buf)));
+	if (r->torn_qwords) {
+		printf("torn entry as fetched:");
+		for (unsigned i = 0; i < r->torn_qwords; i++)
+			printf(" qw%u=0x%016" PRIx64, i, r->torn_value[i]);
+		printf("\n");
+	}
+}
+
 static int run_explore(const struct opts *o, ioh_ctx *ctx, const struct ioh_scenario *s)
 {
 	struct ioh_explore_cfg cfg = {
@@ -467,12 +553,19 @@ static int run_explore(const struct opts *o, ioh_ctx *ctx, const struct ioh_scen
 		.max_states = o->max_states,
 		.setup = o->setup,
 		.setup_drain = s->setup_drain,
+		.target = o->pasid || o->pgtt || s->explore_pasid ? IOH_XT_PASID : IOH_XT_CONTEXT,
+		.pgtt = o->pgtt ? o->pgtt : s->explore_pgtt,
 	};
 	struct ioh_explore_result r;
 	char buf[256];
 	int rc;
+	ioh_status st;
 
-	if (ioh_explore(ctx, &cfg, &r) != IOH_OK) {
+	if (cfg.target == IOH_XT_PASID)
+		cfg.mode = IOH_VTD_SCALABLE;
+	st = o->walks ? ioh_explore_random(ctx, &cfg, s->seed, o->walks, &r)
+		      : ioh_explore(ctx, &cfg, &r);
+	if (st != IOH_OK) {
 		cli_err_ctx(CMD, ctx, "explore");
 		return CLI_ERROR;
 	}
@@ -492,6 +585,21 @@ static int run_explore(const struct opts *o, ioh_ctx *ctx, const struct ioh_scen
 		ioh_json_kstr(&j, "fetch_order", ioh_fetch_order_name(cfg.order));
 		ioh_json_ku64(&j, "entries", cfg.entries);
 		ioh_json_ku64(&j, "agents", cfg.agents);
+		ioh_json_kstr(&j, "target", ioh_explore_target_name(cfg.target));
+		if (cfg.target == IOH_XT_PASID)
+			ioh_json_kstr(&j, "pgtt", ioh_pgtt_name(cfg.pgtt ? cfg.pgtt : 1));
+		if (o->walks) {
+			ioh_json_ku64(&j, "seed", s->seed);
+			ioh_json_ku64(&j, "walks", r.walks);
+			ioh_json_ku64(&j, "violating_walks", r.violating_walks);
+		}
+		ioh_json_key(&j, "torn_entry");
+		ioh_json_arr_begin(&j);
+		for (unsigned i = 0; i < r.torn_qwords; i++) {
+			snprintf(buf, sizeof(buf), "0x%016" PRIx64, r.torn_value[i]);
+			ioh_json_str(&j, buf);
+		}
+		ioh_json_arr_end(&j);
 		ioh_json_ku64(&j, "states", r.states);
 		ioh_json_ku64(&j, "transitions", r.transitions);
 		ioh_json_key(&j, "seconds");
@@ -509,6 +617,8 @@ static int run_explore(const struct opts *o, ioh_ctx *ctx, const struct ioh_scen
 		ioh_json_arr_end(&j);
 		ioh_json_obj_end(&j);
 		ioh_json_end(&j);
+	} else if (cfg.target == IOH_XT_PASID || o->walks) {
+		print_explore_more(o, s, &cfg, &r);
 	} else {
 		printf("explored %s mode, strategy %s, fetch order %s, %u entr%s, %u agent%s:\n",
 		       ioh_vtd_mode_name(cfg.mode), ioh_strategy_name(cfg.strategy),

@@ -77,6 +77,14 @@ struct slot {
 	uint64_t done_at;
 };
 
+/* One injected queue fault as the hardware counts descriptors. */
+struct qi_inject {
+	struct ioh_qi_inject f;
+	uint64_t seen;	  /* matching descriptors fetched so far */
+};
+
+#define QI_BATCH_MAX 64
+
 struct drhd {
 	struct ioh_model *m;
 	unsigned index;
@@ -100,6 +108,19 @@ struct drhd {
 	uint32_t status_seq;
 	uint64_t old_rtaddr;
 	ioh_handover *ho;
+	/* Injected queue faults (ioh_model_inject) and their hardware state. */
+	struct qi_inject inj[IOH_MODEL_MAX_INJECT];
+	unsigned n_inj;
+	bool head_counted;	    /* the descriptor at IQH was counted for injection */
+	uint64_t ite_deadline;	    /* step an unanswered device-TLB invalidation times out; 0 none */
+	uint16_t ite_sid;	    /* ... the device it went to */
+	uint64_t iqercd;	    /* IQ error info: ICESID, ITESID, IQEI */
+	uint16_t ite_sid_seen;	    /* the driver's copy of ITESID, read before clearing ITE */
+	unsigned waits_pending;	    /* wait descriptors fetched, held until earlier ones complete */
+	/* The driver side: descriptors since the last completed wait, to resubmit after ITE. */
+	uint64_t batch[QI_BATCH_MAX][2];
+	unsigned n_batch;
+	bool batch_ite;		    /* an ITE was seen (and cleared) while this batch was out */
 };
 
 /* A fetch in progress: the first word is read, the second is due later. */

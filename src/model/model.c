@@ -17,7 +17,10 @@
 #define QI_WAIT_SW (1ULL << 5)
 #define QI_WAIT_IF (1ULL << 4)
 #define ICS_IWC 1u
+#define QI_TYPE_HI (7ULL << 9)
 #define OP_TIMEOUT_STEPS 100000u
+#define ITE_TIMEOUT_STEPS 200u /* the device-TLB invalidation time-out, in steps */
+#define ITE_RESUBMITS 3u	/* the driver's resubmissions after ITE before it gives up */
 
 static const char *const order_names[IOH_FETCH__COUNT] = { "lo-hi", "hi-lo", "any", "atomic" };
 
@@ -34,6 +37,56 @@ IOH_EXPORT int ioh_fetch_order_parse(const char *s, enum ioh_fetch_order *out)
 			return 0;
 		}
 	return -1;
+}
+
+static const char *const qi_fault_names[IOH_QI__COUNT] = { "iqe", "ite", "ice" };
+
+IOH_EXPORT const char *ioh_qi_fault_name(enum ioh_qi_fault f)
+{
+	return (unsigned)f < IOH_QI__COUNT ? qi_fault_names[f] : "unknown";
+}
+
+IOH_EXPORT int ioh_qi_fault_parse(const char *s, enum ioh_qi_fault *out)
+{
+	for (unsigned i = 0; i < IOH_QI__COUNT; i++)
+		if (s && !strcmp(s, qi_fault_names[i])) {
+			*out = (enum ioh_qi_fault)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool desc_type_known(unsigned t)
+{
+	return t == IOH_QI_DESC_ANY || t == IOH_QI_DESC_CC || t == IOH_QI_DESC_IOTLB ||
+	       t == IOH_QI_DESC_DEVTLB || t == IOH_QI_DESC_WAIT || t == IOH_QI_DESC_PC;
+}
+
+IOH_EXPORT ioh_status ioh_model_inject(ioh_model *m, const struct ioh_qi_inject *f)
+{
+	struct drhd *d;
+
+	if (!f || f->iommu >= m->scn.n_iommus || (unsigned)f->fault >= IOH_QI__COUNT)
+		return ioh_err(m->ctx, IOH_ERR_INVALID, "inject: unknown fault or IOMMU");
+	if (!desc_type_known(f->desc) || !f->nth)
+		return ioh_err(m->ctx, IOH_ERR_INVALID,
+			       "inject %s: descriptor type %u unknown or nth 0 (counts from 1)",
+			       ioh_qi_fault_name(f->fault), f->desc);
+	/* Time-out and completion errors only exist for device-TLB invalidations. */
+	if (f->fault != IOH_QI_IQE && f->desc != IOH_QI_DESC_DEVTLB &&
+	    f->desc != IOH_QI_DESC_ANY)
+		return ioh_err(m->ctx, IOH_ERR_INVALID,
+			       "inject %s: only device-TLB invalidations time out or complete wrongly",
+			       ioh_qi_fault_name(f->fault));
+	d = &m->drhd[f->iommu];
+	if (d->n_inj == IOH_MODEL_MAX_INJECT)
+		return ioh_err(m->ctx, IOH_ERR_LIMIT, "inject: more than %d faults on %s",
+			       IOH_MODEL_MAX_INJECT, d->cfg.name);
+	d->inj[d->n_inj].f = *f;
+	if (f->fault != IOH_QI_IQE)
+		d->inj[d->n_inj].f.desc = IOH_QI_DESC_DEVTLB;
+	d->inj[d->n_inj++].seen = 0;
+	return IOH_OK;
 }
 
 void ioh_model_event(struct ioh_model *m, struct ioh_event *ev)
@@ -790,11 +843,46 @@ static bool wait_blocked(struct drhd *d)
 	return false;
 }
 
-static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1)
+/*
+ * Counts the descriptor at IQH against the armed faults, once per
+ * descriptor: a bit per fault (1 << enum ioh_qi_fault) that hits it.
+ */
+static unsigned inject_hits(struct drhd *d, unsigned type)
+{
+	unsigned hits = 0;
+
+	if (d->head_counted)
+		return 0;
+	d->head_counted = true;
+	for (unsigned i = 0; i < d->n_inj; i++) {
+		struct qi_inject *q = &d->inj[i];
+		uint64_t k;
+
+		if ((q->f.desc && q->f.desc != type) || d->m->t < q->f.after)
+			continue;
+		k = ++q->seen;
+		if (k >= q->f.nth && (!q->f.times || k - q->f.nth < q->f.times))
+			hits |= 1u << q->f.fault;
+	}
+	return hits;
+}
+
+/* The device never answers: its device-TLB keeps what it had, the time-out starts. */
+static void devtlb_unanswered(struct drhd *d, uint16_t sid)
+{
+	if (!d->ite_deadline)
+		d->ite_deadline = d->m->t + ITE_TIMEOUT_STEPS;
+	d->ite_sid = sid;
+}
+
+static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1, unsigned hits)
 {
 	unsigned type = q0 & 0xf, gran = (q0 >> 4) & 3;
 	uint16_t did = (uint16_t)(q0 >> 16);
 
+	/* Type bits 11:9 extend the type: no such descriptor here. */
+	if (q0 & QI_TYPE_HI)
+		return false;
 	switch (type) {
 	case QI_TYPE_CC:
 		if ((q0 & 0xfffc00000000ffc0ULL) || q1 || !gran)
@@ -807,7 +895,16 @@ static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1)
 		ioh_drhd_iotlb_invalidate(d, gran, did);
 		return true;
 	case QI_TYPE_DEVTLB:
-		ioh_drhd_devtlb_invalidate(d, (uint16_t)(q0 >> 32));
+		if (hits & 1u << IOH_QI_ICE) {
+			if (!(d->fsts & IOH_VTD_FSTS_ICE))
+				d->iqercd = (d->iqercd & ~(0xffffULL << 48)) | (q0 >> 32 & 0xffff) << 48;
+			d->fsts |= IOH_VTD_FSTS_ICE;
+			d->m->sum.qi_ice++;
+		}
+		if (hits & 1u << IOH_QI_ITE)
+			devtlb_unanswered(d, (uint16_t)(q0 >> 32));
+		else
+			ioh_drhd_devtlb_invalidate(d, (uint16_t)(q0 >> 32));
 		return true;
 	case QI_TYPE_PC:
 		if (gran == 2)
@@ -826,28 +923,81 @@ static bool process_one(struct drhd *d, uint64_t q0, uint64_t q1)
 	return false;
 }
 
+/* IQEI: 2 the fetch failed, 3 no such descriptor type, 4 a reserved field set. */
+static void queue_error(struct drhd *d, unsigned iqei)
+{
+	d->iqercd = (d->iqercd & ~0xfULL) | iqei;
+	d->fsts |= IOH_VTD_FSTS_IQE;
+	d->m->sum.qi_iqe++;
+}
+
+static unsigned desc_iqei(uint64_t q0)
+{
+	unsigned t = q0 & 0xf;
+
+	if ((q0 & QI_TYPE_HI) || (t != QI_TYPE_CC && t != QI_TYPE_IOTLB && t != QI_TYPE_DEVTLB &&
+				  t != QI_TYPE_WAIT && t != QI_TYPE_PC))
+		return 3;
+	return 4;
+}
+
+/* An unanswered device-TLB invalidation timed out: the waits it held are abandoned. */
+static bool ite_due(struct drhd *d)
+{
+	if (!d->ite_deadline || d->m->t < d->ite_deadline)
+		return false;
+	d->iqercd = (d->iqercd & ~(0xffffULL << 32)) | (uint64_t)d->ite_sid << 32;
+	d->fsts |= IOH_VTD_FSTS_ITE;
+	d->ite_deadline = 0;
+	d->waits_pending = 0;
+	d->m->sum.qi_ite++;
+	return true;
+}
+
+static void head_advance(struct drhd *d)
+{
+	d->iqh = (d->iqh + 1) % queue_entries(d);
+	d->head_counted = false;
+}
+
 void ioh_drhd_process_queue(struct drhd *d)
 {
 	uint64_t base = d->iqa & ~0xfffULL;
 
-	if (!(d->gsts & IOH_VTD_GCMD_QIE) || (d->fsts & IOH_VTD_FSTS_IQE))
+	if (!(d->gsts & IOH_VTD_GCMD_QIE) || (d->fsts & (IOH_VTD_FSTS_IQE | IOH_VTD_FSTS_ITE)))
+		return;
+	if (ite_due(d) || d->waits_pending)
 		return;
 	while (d->iqh != d->iqt) {
-		uint64_t q0 = 0, q1 = 0;
+		uint64_t q0 = 0, q1 = 0, at = base + d->iqh * 16;
+		unsigned hits;
 
-		if (ioh_mem_read64(&d->m->mem, base + d->iqh * 16, &q0) ||
-		    ioh_mem_read64(&d->m->mem, base + d->iqh * 16 + 8, &q1)) {
-			d->fsts |= IOH_VTD_FSTS_IQE;
+		if (ioh_mem_read64(&d->m->mem, at, &q0) || ioh_mem_read64(&d->m->mem, at + 8, &q1)) {
+			queue_error(d, 2);
 			return;
 		}
-		/* A wait completes only once fetches an earlier invalidation covered drained. */
-		if ((q0 & 0xf) == QI_TYPE_WAIT && wait_blocked(d))
-			return;
-		if (!process_one(d, q0, q1)) {
-			d->fsts |= IOH_VTD_FSTS_IQE;
+		hits = inject_hits(d, (unsigned)(q0 & 0xf));
+		/* An injected IQE is a descriptor corrupted in memory: its type made unknown. */
+		if (hits & 1u << IOH_QI_IQE) {
+			q0 |= QI_TYPE_HI;
+			ioh_mem_write64(&d->m->mem, at, q0);
+		}
+		if ((q0 & 0xf) == QI_TYPE_WAIT && !(q0 & QI_TYPE_HI)) {
+			/* A wait completes only once fetches an earlier invalidation covered drained. */
+			if (wait_blocked(d))
+				return;
+			/* ... and once every earlier device-TLB invalidation was answered. */
+			if (d->ite_deadline) {
+				d->waits_pending++;
+				head_advance(d);
+				return;
+			}
+		}
+		if (!process_one(d, q0, q1, hits)) {
+			queue_error(d, desc_iqei(q0));
 			return;
 		}
-		d->iqh = (d->iqh + 1) % queue_entries(d);
+		head_advance(d);
 	}
 }
 
@@ -895,6 +1045,8 @@ IOH_EXPORT uint64_t ioh_model_reg_read(ioh_model *m, unsigned iommu, unsigned of
 		return d->iqa;
 	case IOH_VTD_REG_ICS:
 		return d->ics;
+	case IOH_MODEL_REG_IQERCD:
+		return d->iqercd;
 	}
 	if (off == iotlb_off(d))
 		return d->iotlb_reg;
@@ -960,6 +1112,7 @@ IOH_EXPORT void ioh_model_reg_write(ioh_model *m, unsigned iommu, unsigned off, 
 	case IOH_VTD_REG_IQA:
 		d->iqa = v;
 		d->iqh = d->iqt = 0;
+		d->head_counted = false;
 		return;
 	case IOH_VTD_REG_IQT:
 		d->iqt = (v >> 4) % queue_entries(d);
@@ -1168,13 +1321,69 @@ static ioh_status hw_alloc(void *hw, uint64_t *pa)
 	return IOH_OK;
 }
 
+/* ---- the capture kernel's queue driver ---- */
+
+static const char *const desc_names[] = { [IOH_QI_DESC_ANY] = "any", [IOH_QI_DESC_CC] = "cc",
+					  [IOH_QI_DESC_IOTLB] = "iotlb",
+					  [IOH_QI_DESC_DEVTLB] = "devtlb",
+					  [4] = "iec", [IOH_QI_DESC_WAIT] = "wait",
+					  [6] = "piotlb", [IOH_QI_DESC_PC] = "pc" };
+
+IOH_EXPORT const char *ioh_qi_desc_name(unsigned type)
+{
+	return type < IOH_ARRAY_SIZE(desc_names) && desc_names[type] ? desc_names[type]
+								       : "unknown";
+}
+
+/*
+ * IQE: the hardware stopped at the rejected descriptor. Like Linux, the
+ * driver overwrites it with a no-op (a wait that writes nothing) and clears
+ * IQE so the queue goes on; whatever asked for it has failed.
+ */
+static ioh_status iqe_recover(struct drhd *d, const char *what)
+{
+	static const char *const why[] = { [2] = "fetch failed", [3] = "invalid descriptor type",
+					   [4] = "reserved field set" };
+	uint64_t at = (d->iqa & ~0xfffULL) + d->iqh * 16, q0 = 0, q1 = 0;
+	unsigned idx = (unsigned)d->iqh;
+	unsigned iqei = ioh_model_reg_read(d->m, d->index, IOH_MODEL_REG_IQERCD) & 0xf;
+
+	ioh_mem_read64(&d->m->mem, at, &q0);
+	ioh_mem_read64(&d->m->mem, at + 8, &q1);
+	ioh_mem_write64(&d->m->mem, at, QI_TYPE_WAIT);
+	ioh_mem_write64(&d->m->mem, at + 8, 0);
+	ioh_model_reg_write(d->m, d->index, IOH_VTD_REG_FSTS, IOH_VTD_FSTS_IQE);
+	d->n_batch = 0;
+	return ioh_err(d->m->ctx, IOH_ERR_HW,
+		       "%s: invalidation queue error (IQE): descriptor %u (%s, 0x%016llx 0x%016llx) "
+		       "rejected (IQEI %u: %s); replaced by a no-op, IQE cleared",
+		       what, idx, ioh_qi_desc_name((unsigned)(q0 & 0xf)), (unsigned long long)q0,
+		       (unsigned long long)q1, iqei,
+		       iqei < IOH_ARRAY_SIZE(why) && why[iqei] ? why[iqei] : "not given");
+}
+
+/* What the driver does about FSTS while it polls: ICE is cleared, ITE noted and cleared. */
+static ioh_status qi_check(struct drhd *d, const char *what)
+{
+	if (d->fsts & IOH_VTD_FSTS_ICE)
+		ioh_model_reg_write(d->m, d->index, IOH_VTD_REG_FSTS, IOH_VTD_FSTS_ICE);
+	if (d->fsts & IOH_VTD_FSTS_IQE)
+		return iqe_recover(d, what);
+	if (d->fsts & IOH_VTD_FSTS_ITE) {
+		/* ITESID is valid only while ITE is set: read it first. */
+		d->ite_sid_seen = (uint16_t)(ioh_model_reg_read(d->m, d->index,
+								IOH_MODEL_REG_IQERCD) >> 32);
+		ioh_model_reg_write(d->m, d->index, IOH_VTD_REG_FSTS, IOH_VTD_FSTS_ITE);
+		d->batch_ite = true;
+	}
+	return IOH_OK;
+}
+
 static ioh_status poll(struct drhd *d, bool (*done)(struct drhd *d, void *arg), void *arg,
 		       const char *what)
 {
 	for (unsigned i = 0; i < OP_TIMEOUT_STEPS; i++) {
-		if (d->fsts & IOH_VTD_FSTS_IQE)
-			return ioh_err(d->m->ctx, IOH_ERR_HW, "%s: invalidation queue error (IQE)",
-				       what);
+		IOH_TRY(qi_check(d, what));
 		if (done(d, arg))
 			return IOH_OK;
 		ioh_model_world_step(d->m);
@@ -1205,19 +1414,45 @@ static bool queue_has_room(struct drhd *d, void *arg)
 	return (d->iqt + 1) % queue_entries(d) != d->iqh;
 }
 
-static ioh_status submit(struct drhd *d, uint64_t q0, uint64_t q1)
+static const char *desc_what(uint64_t q0)
+{
+	switch (q0 & 0xf) {
+	case QI_TYPE_CC:
+		return "context-cache invalidation";
+	case QI_TYPE_IOTLB:
+		return "IOTLB invalidation";
+	case QI_TYPE_DEVTLB:
+		return "device-TLB invalidation";
+	case QI_TYPE_PC:
+		return "PASID-cache invalidation";
+	case QI_TYPE_WAIT:
+		return "invalidation wait";
+	}
+	return "invalidation";
+}
+
+static ioh_status queue_put(struct drhd *d, uint64_t q0, uint64_t q1)
 {
 	uint64_t base = d->iqa & ~0xfffULL;
-	ioh_status st = poll(d, queue_has_room, NULL, "invalidation queue full");
 
-	if (st != IOH_OK)
-		return st;
+	IOH_TRY(poll(d, queue_has_room, NULL, desc_what(q0)));
 	if (ioh_mem_write64(&d->m->mem, base + d->iqt * 16, q0) ||
 	    ioh_mem_write64(&d->m->mem, base + d->iqt * 16 + 8, q1))
 		return ioh_err(d->m->ctx, IOH_ERR_NOMEM, "invalidation queue: memory full");
 	ioh_model_reg_write(d->m, d->index, IOH_VTD_REG_IQT,
 			    ((d->iqt + 1) % queue_entries(d)) << 4);
 	return IOH_OK;
+}
+
+/* An invalidation, kept until a wait completes in case ITE makes the driver send it again. */
+static ioh_status submit(struct drhd *d, uint64_t q0, uint64_t q1)
+{
+	if (d->n_batch < QI_BATCH_MAX) {
+		d->batch[d->n_batch][0] = q0;
+		d->batch[d->n_batch][1] = q1;
+	}
+	d->n_batch++;
+	return queue_put(d, q0, q1);
 }
 
 static ioh_status hw_inv_context(void *hw, enum ioh_inv_gran g, uint16_t did, uint16_t sid)
@@ -1256,17 +1491,59 @@ static bool status_written(struct drhd *d, void *arg)
 	return !ioh_mem_read64(&d->m->mem, d->status_pa, &v) && v == d->status_seq;
 }
 
+/* Polls the wait's status; stops early once an ITE hit the batch it covers. */
+static ioh_status wait_poll(struct drhd *d)
+{
+	for (unsigned i = 0; i < OP_TIMEOUT_STEPS; i++) {
+		IOH_TRY(qi_check(d, "invalidation wait"));
+		if (d->batch_ite)
+			return IOH_OK;
+		if (status_written(d, NULL))
+			return IOH_OK;
+		ioh_model_world_step(d->m);
+	}
+	return ioh_err(d->m->ctx, IOH_ERR_TIMEOUT, "invalidation wait: no completion after %u steps",
+		       OP_TIMEOUT_STEPS);
+}
+
+static ioh_status ite_give_up(struct drhd *d, unsigned tries)
+{
+	uint16_t sid = d->ite_sid_seen;
+
+	d->n_batch = 0;
+	return ioh_err(d->m->ctx, IOH_ERR_TIMEOUT,
+		       "invalidation wait: invalidation time-out error (ITE): the device-TLB "
+		       "invalidation of %02x:%02x.%u (IQERCD.ITESID) was not answered; wait abandoned "
+		       "%u time%s, ITE cleared",
+		       sid >> 8, (sid >> 3) & 0x1f, sid & 7, tries, tries == 1 ? "" : "s");
+}
+
+/*
+ * A wait descriptor and its completion. After ITE the waits in flight are
+ * abandoned and nothing says which invalidations took effect: the driver
+ * sends the whole batch again (Linux's restart), a bounded number of times.
+ */
 static ioh_status hw_wait(void *hw)
 {
 	struct drhd *d = hw;
-	ioh_status st;
 
-	d->status_seq++;
-	st = submit(d, (uint64_t)d->status_seq << 32 | QI_WAIT_SW | QI_TYPE_WAIT, d->status_pa);
-	if (st != IOH_OK)
-		return st;
-	d->m->sum.waits++;
-	return poll(d, status_written, NULL, "invalidation wait");
+	for (unsigned tries = 0;; tries++) {
+		d->status_seq++;
+		IOH_TRY(queue_put(d, (uint64_t)d->status_seq << 32 | QI_WAIT_SW | QI_TYPE_WAIT,
+				  d->status_pa));
+		d->m->sum.waits++;
+		IOH_TRY(wait_poll(d));
+		if (!d->batch_ite) {
+			d->n_batch = 0;
+			return IOH_OK;
+		}
+		d->batch_ite = false;
+		if (tries == ITE_RESUBMITS || d->n_batch > QI_BATCH_MAX)
+			return ite_give_up(d, tries + 1);
+		d->m->sum.qi_resubmits++;
+		for (unsigned k = 0; k < d->n_batch; k++)
+			IOH_TRY(queue_put(d, d->batch[k][0], d->batch[k][1]));
+	}
 }
 
 const struct ioh_hw_ops ioh_model_hw_ops = {

@@ -3,6 +3,7 @@
  * Building the crashed kernel's VT-d state from a scenario, and running its
  * schedule: DMA before the crash, the crash, the copy step, driver attaches.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "model-internal.h"
@@ -328,6 +329,12 @@ IOH_EXPORT ioh_status ioh_model_new(ioh_ctx *ctx, const struct ioh_scenario *scn
 		ioh_model_free(m);
 		return st;
 	}
+	for (unsigned i = 0; i < scn->n_inject && st == IOH_OK; i++)
+		st = ioh_model_inject(m, &scn->inject[i]);
+	if (st != IOH_OK) {
+		ioh_model_free(m);
+		return st;
+	}
 	*out = m;
 	return IOH_OK;
 }
@@ -408,31 +415,60 @@ static ioh_status copy_all(ioh_model *m)
 	return IOH_OK;
 }
 
+/*
+ * The hardware failed the takeover (a queue error or time-out): that driver's
+ * probe fails, the copied entry stays as the engine left it, the run goes on.
+ */
+static ioh_status attach_failed(ioh_model *m, ioh_status st, const bool *who)
+{
+	if (st != IOH_ERR_HW && st != IOH_ERR_TIMEOUT)
+		return st;
+	for (unsigned i = 0; i < m->scn.n_devices; i++) {
+		if (!who[i])
+			continue;
+		m->agent[i].rep.attach_status = st;
+		snprintf(m->agent[i].rep.attach_error, sizeof(m->agent[i].rep.attach_error), "%s",
+			 ioh_get_err(m->ctx));
+		m->sum.attach_failures++;
+	}
+	return IOH_OK;
+}
+
 static ioh_status attach_dev(ioh_model *m, unsigned i)
 {
+	bool who[IOH_SCN_MAX_DEVICES] = { false };
 	struct ioh_attach a;
 	ioh_status st;
 
 	m->agent[i].attached = true; /* the driver resets the device as it probes */
 	ioh_model_attach_req(m, i, &a);
 	st = ioh_handover_attach(m->drhd[m->agent[i].cfg.iommu].ho, &a);
-	return st == IOH_OK ? st : ioh_err_wrap(m->ctx, st, "%s", m->agent[i].cfg.name);
+	if (st == IOH_OK)
+		return st;
+	ioh_err_wrap(m->ctx, st, "%s", m->agent[i].cfg.name);
+	who[i] = true;
+	return attach_failed(m, st, who);
 }
 
 /* Batched: every attaching device of one IOMMU at its first attach time. */
 static ioh_status attach_batched(ioh_model *m, unsigned iommu)
 {
 	struct ioh_attach a[IOH_SCN_MAX_DEVICES];
+	bool who[IOH_SCN_MAX_DEVICES] = { false };
 	size_t n = 0;
 
 	for (unsigned i = 0; i < m->scn.n_devices; i++) {
 		if (m->agent[i].cfg.iommu != iommu || m->agent[i].cfg.attach_at < 0)
 			continue;
 		m->agent[i].attached = true;
+		who[i] = true;
 		ioh_model_attach_req(m, i, &a[n++]);
 	}
 	ioh_status st = ioh_handover_attach_batch(m->drhd[iommu].ho, a, n);
-	return st == IOH_OK ? st : ioh_err_wrap(m->ctx, st, "%s", m->drhd[iommu].cfg.name);
+	if (st == IOH_OK)
+		return st;
+	ioh_err_wrap(m->ctx, st, "%s", m->drhd[iommu].cfg.name);
+	return attach_failed(m, st, who);
 }
 
 /* Next attach event after `after` (time, then device index); -1 if none. */

@@ -352,6 +352,84 @@ static ioh_status do_schedule(struct parser *p, char **w, int n)
 	return IOH_OK;
 }
 
+static ioh_status inject_desc(struct parser *p, const char *v, unsigned *out)
+{
+	static const unsigned types[] = { IOH_QI_DESC_ANY, IOH_QI_DESC_CC, IOH_QI_DESC_IOTLB,
+					  IOH_QI_DESC_DEVTLB, IOH_QI_DESC_WAIT, IOH_QI_DESC_PC };
+
+	for (size_t i = 0; i < IOH_ARRAY_SIZE(types); i++)
+		if (!strcmp(v, ioh_qi_desc_name(types[i]))) {
+			*out = types[i];
+			return IOH_OK;
+		}
+	return perr(p, "desc must be any, cc, iotlb, devtlb, wait or pc, got '%s'", v);
+}
+
+static ioh_status inject_opt(struct parser *p, struct ioh_qi_inject *f, const char *k,
+			     const char *val, bool *have_iommu)
+{
+	uint64_t v;
+
+	if (!strcmp(k, "iommu")) {
+		for (unsigned j = 0; j < p->s->n_iommus; j++)
+			if (!strcmp(p->s->iommus[j].name, val)) {
+				f->iommu = j;
+				*have_iommu = true;
+				return IOH_OK;
+			}
+		return perr(p, "unknown IOMMU '%s' (define it with 'iommu' first)", val);
+	}
+	if (!strcmp(k, "desc"))
+		return inject_desc(p, val, &f->desc);
+	if (!strcmp(k, "nth")) {
+		IOH_TRY(want_num(p, k, val, SCN_MAX_STEPS, &f->nth));
+		return f->nth ? IOH_OK : perr(p, "nth counts from 1");
+	}
+	if (!strcmp(k, "after"))
+		return want_num(p, k, val, SCN_MAX_STEPS, &f->after);
+	if (!strcmp(k, "times")) {
+		if (!strcmp(val, "always")) {
+			f->times = 0;
+			return IOH_OK;
+		}
+		IOH_TRY(want_num(p, k, val, 1000, &v));
+		if (!v)
+			return perr(p, "times must be 1-1000 or 'always'");
+		f->times = (unsigned)v;
+		return IOH_OK;
+	}
+	return perr(p, "unknown inject option '%s' (iommu, desc, nth, after, times)", k);
+}
+
+/* inject iqe|ite|ice [iommu=NAME] [desc=TYPE] [nth=N] [after=STEP] [times=N|always] */
+static ioh_status do_inject(struct parser *p, char **w, int n)
+{
+	struct ioh_scenario *s = p->s;
+	struct ioh_qi_inject f = { .nth = 1, .times = 1 };
+	bool have_iommu = s->n_iommus == 1;
+	ioh_status st = IOH_OK;
+
+	if (n < 2 || ioh_qi_fault_parse(w[1], &f.fault))
+		return perr(p, "'inject' needs a fault: iqe, ite or ice");
+	if (s->n_inject == IOH_MODEL_MAX_INJECT)
+		return perr(p, "more than %d 'inject' lines", IOH_MODEL_MAX_INJECT);
+	f.desc = f.fault == IOH_QI_IQE ? IOH_QI_DESC_ANY : IOH_QI_DESC_DEVTLB;
+	for (int i = 2; i < n; i++) {
+		char *val = kv(p, w[i], &st);
+
+		if (!val)
+			return st;
+		IOH_TRY(inject_opt(p, &f, w[i], val, &have_iommu));
+	}
+	if (!have_iommu)
+		return perr(p, "'inject' needs iommu=NAME when there are several IOMMUs");
+	if (f.fault != IOH_QI_IQE && f.desc != IOH_QI_DESC_DEVTLB)
+		return perr(p, "%s: only device-TLB invalidations (desc=devtlb) time out or "
+			       "complete wrongly", w[1]);
+	s->inject[s->n_inject++] = f;
+	return IOH_OK;
+}
+
 static ioh_status one_value(struct parser *p, char **w, int n)
 {
 	struct ioh_scenario *s = p->s;
@@ -359,7 +437,8 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 
 	static const char *const known[] = { "scenario", "strategy", "fetch-order", "seed",
 					     "fetch-latency", "cpu-gap", "fault-service",
-					     "setup-drain", "max-events" };
+					     "setup-drain", "max-events", "explore-entry",
+					     "explore-pgtt" };
 	bool ok = false;
 
 	for (size_t i = 0; i < IOH_ARRAY_SIZE(known); i++)
@@ -391,6 +470,16 @@ static ioh_status one_value(struct parser *p, char **w, int n)
 		s->fault_service = (unsigned)v;
 	} else if (!strcmp(w[0], "setup-drain")) {
 		IOH_TRY(want_bool(p, w[0], w[1], &s->setup_drain));
+	} else if (!strcmp(w[0], "explore-entry")) {
+		enum ioh_explore_target t;
+
+		if (ioh_explore_target_parse(w[1], &t))
+			return perr(p, "explore-entry must be context or pasid, got '%s'", w[1]);
+		s->explore_pasid = t == IOH_XT_PASID;
+	} else if (!strcmp(w[0], "explore-pgtt")) {
+		if (ioh_pgtt_parse(w[1], &s->explore_pgtt))
+			return perr(p, "explore-pgtt must be first-level, second-level, nested or "
+				       "pass-through, got '%s'", w[1]);
 	} else if (!strcmp(w[0], "max-events")) {
 		IOH_TRY(want_num(p, w[0], w[1], 1u << 21, &v));
 		s->max_events = (size_t)v;
@@ -420,6 +509,8 @@ static ioh_status line(struct parser *p, char *text)
 		return do_device(p, w, n);
 	if (!strcmp(w[0], "schedule"))
 		return do_schedule(p, w, n);
+	if (!strcmp(w[0], "inject"))
+		return do_inject(p, w, n);
 	return one_value(p, w, n);
 }
 
