@@ -81,6 +81,36 @@ has trace-exists 'file exists' "$T_DIR/trace-exists.err"
 check explore-trace 2 $R --explore --strategy zero --trace "$T_DIR/ce.txt"
 has explore-trace-file 'TORN' "$T_DIR/ce.txt"
 
+# PASID-entry teardown (CVE-2026-45894): the old clear tears, the fixed order is proved safe.
+check pasid-old 2 $R --explore --pasid --strategy zero-lo-hi
+has pasid-old 'torn entry as fetched: qw0=' "$T_DIR/pasid-old.out"
+check pasid-fixed 0 $R --explore --pasid --strategy present-first --fetch-order any
+has pasid-fixed 'no interleaving tears an entry' "$T_DIR/pasid-fixed.out"
+has pasid-fixed 'scalable-mode PASID entries' "$T_DIR/pasid-fixed.out"
+check pasid-sl 0 $R --explore --pasid --pgtt second-level --strategy present-first
+check pasid-bad-pgtt 1 $R --explore --pasid --pgtt sideways
+check pasid-walks 0 $R --explore --pasid --entries 8 --agents 4 --walks 50 --seed 7 --json
+has pasid-walks '"walks": *50' "$T_DIR/pasid-walks.out"
+check pasid-walks-old 2 $R --explore --pasid --strategy zero-lo-hi --entries 8 --agents 4 --walks 200 --seed 7
+
+# Queue faults injected into the model: the handover's attach fails, named, and nothing tears.
+cat >"$T_DIR/qi.scn" <<'SCN'
+scenario qi-faults
+iommu dmar0 mode=legacy cc=2
+device nic 0000:03:00.0 did=3 ats=1 rate=200 iova=0xfff00000 len=0x10000 stop=reset attach=2000
+device nvme 0000:04:00.0 did=4 rate=100 iova=0xffe00000 len=0x10000 stop=reset attach=2500
+inject ite after=1600 times=always
+inject iqe desc=iotlb after=1600 nth=5
+schedule crash=1000 copy=1500 end=3500
+SCN
+check qi-faults 2 $R "$T_DIR/qi.scn"
+has qi-faults 'queue errors: 1 IQE, 4 ITE' "$T_DIR/qi-faults.out"
+has qi-faults 'ATTACH FAILED' "$T_DIR/qi-faults.out"
+has qi-faults 'invalidation time-out error .ITE.: the device-TLB invalidation of 03:00.0' "$T_DIR/qi-faults.out"
+printf 'iommu dmar0\ndevice nic 03:00.0\ninject bogus\n' >"$T_DIR/qi-bad.scn"
+check qi-bad-inject 1 $R "$T_DIR/qi-bad.scn"
+has qi-bad-inject 'qi-bad.scn:3' "$T_DIR/qi-bad-inject.err"
+
 # Bad options and bad scenarios: exit 1 and a message saying what and where.
 check bad-strategy 1 $R --strategy yolo
 has bad-strategy "unknown strategy 'yolo'" "$T_DIR/bad-strategy.err"

@@ -415,7 +415,7 @@ TEST_TIMEOUT(faults_model_stalled_queue_times_out, 60)
 	/*
 	 * Queued invalidation switched off under the engine (GCMD.QIE cleared, TE kept): the
 	 * hardware stops fetching descriptors, so no invalidation and no wait ever completes.
-	 * The model has no hook to raise IQE or ITE themselves (see docs/fuzzing.md).
+	 * (The model's own IQE/ITE/ICE injection is tested in test-model-faults.c.)
 	 */
 	ioh_model_reg_write(m, 0, IOH_VTD_REG_GCMD, IOH_VTD_GCMD_TE);
 	CHECK(!(ioh_model_reg_read(m, 0, IOH_VTD_REG_GSTS) & IOH_VTD_GCMD_QIE));
