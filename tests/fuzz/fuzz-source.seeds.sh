@@ -1,7 +1,8 @@
 #!/bin/sh
 # Seeds for fuzz-source, generated (not kept in git): tiny ELF vmcores from
 # text descriptions (mkvmcore), and the kdump-compressed file and flattened
-# stream that the real makedumpfile makes from one of them. Each seed is the open-mode byte
+# stream that the real makedumpfile makes from one of them, and that dump in
+# each page compression (tests/tools/mkdiskdump). Each seed is the open-mode byte
 # (0x00: probe every kind) followed by the file.
 #   fuzz-source.seeds.sh OUTDIR MKVMCORE
 set -eu
@@ -62,4 +63,13 @@ D
 	# the flattened stream (makedumpfile -F) of the same dump
 	makedumpfile -F -d 1 "$t/novi.elf" >"$t/novi.flat" 2>/dev/null &&
 		seed "$t/novi.flat" novi.flat || true
+fi
+
+# The same dump in every page compression, by our writer (makedumpfile 1.7.2
+# has neither snappy nor zstd), so mutations start from each decoder.
+mdd=$(dirname "$mk")/mkdiskdump
+if [ -x "$mdd" ] && [ -f "$t/novi.elf" ]; then
+	for c in none zlib lzo snappy zstd; do
+		"$mdd" -c $c "$t/novi.elf" "$t/novi-$c.kdump" && seed "$t/novi-$c.kdump" "novi-$c.kdump" || true
+	done
 fi
