@@ -303,6 +303,14 @@ static const char *time_prefix(const char *p, struct klog_line *out)
 		const char *f = e + 1;
 		int digits = 0;
 
+		if (IS_DIGIT(f[0]) && IS_DIGIT(f[1]) && IS_DIGIT(f[2]) && IS_DIGIT(f[3]) &&
+		    IS_DIGIT(f[4]) && IS_DIGIT(f[5]) && f[6] == ']') { /* the kernel's own %06lu */
+			frac = (uint64_t)((f[0] - '0') * 100000 + (f[1] - '0') * 10000 +
+					  (f[2] - '0') * 1000 + (f[3] - '0') * 100 + (f[4] - '0') * 10 +
+					  (f[5] - '0'));
+			f += 6;
+			digits = 6;
+		}
 		while (IS_DIGIT(*f) && digits < 9) {
 			frac = frac * 10 + (uint64_t)(*f - '0');
 			f++;
@@ -310,11 +318,19 @@ static const char *time_prefix(const char *p, struct klog_line *out)
 		}
 		if (*f != ']' || !digits || sec > UINT64_MAX / 2000000)
 			return NULL;
-		for (; digits < 6; digits++)
-			frac *= 10;
-		for (; digits > 6; digits--)
-			frac /= 10;
-		set_usec(out, sec * 1000000 + frac);
+		if (digits == 6 && (*q != '0' || e - q == 1)) {
+			/* printed as set_usec() would print it: keep the text */
+			out->has_usec = true;
+			out->usec = sec * 1000000 + frac;
+			memcpy(out->stamp, q, (size_t)(f - q));
+			out->stamp[f - q] = '\0';
+		} else {
+			for (; digits < 6; digits++)
+				frac *= 10;
+			for (; digits > 6; digits--)
+				frac /= 10;
+			set_usec(out, sec * 1000000 + frac);
+		}
 		if (out->form != IOH_KLOG_FORM_KMSG)
 			out->form = IOH_KLOG_FORM_DMESG;
 		return f + 1;
@@ -401,10 +417,12 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 		if (starts(p, "kernel: ")) {
 			p += 8;
 		} else {
-			const char *sp = strchr(p, ' ');
+			size_t i = 0;
 
-			if (sp && sp - p < 64 && starts(sp, " kernel: "))
-				p = sp + 9;
+			while (i < 64 && p[i] && p[i] != ' ')
+				i++;
+			if (i < 64 && starts(p + i, " kernel: "))
+				p += i + 9;
 		}
 	}
 	out->has_prefix = out->form != IOH_KLOG_FORM_PLAIN;
@@ -483,6 +501,18 @@ static const char *parse_req_bdf(const char *p, struct ioh_bdf *bdf)
 	bdf->bus = (uint8_t)bus;
 	bdf->devfn = (uint8_t)(dev << 3 | fn);
 	return p + 1;
+}
+
+/*
+ * strstr(msg, "Request device [") by its rare 'q': every occurrence has one
+ * at offset 2, and each 'q' is tried in order, so this is the first one.
+ */
+static const char *find_request(const char *msg)
+{
+	for (const char *q = strchr(msg, 'q'); q; q = strchr(q + 1, 'q'))
+		if (q - msg >= 2 && starts(q - 2, "Request device ["))
+			return q - 2;
+	return NULL;
 }
 
 /* The bracket before "Request device": "DMA Read", "DMA Write PASID 0x2", "INTR-REMAP". */
@@ -585,7 +615,7 @@ enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev, con
 
 	if (starts(msg, "DMAR: [") && (rd = fast_type(msg, ev)))
 		goto requester;
-	rd = strstr(msg, "Request device [");
+	rd = find_request(msg);
 	if (!rd) {
 		p = skip_dmar_prefixes(msg);
 		if (starts(p, "[fault reason ")) {
@@ -829,7 +859,10 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev, const 
 	if (c != KLOG_NONE)
 		return c;
 	m = skip_dmar_prefixes(msg);
-	if ((p = strstr(m, "handling fault status reg "))) {
+	/* the usual "DRHD: handling ...": no 'h' before it, so the first occurrence */
+	p = starts(m, "DRHD: handling fault status reg ") ? m + 6
+							  : strstr(m, "handling fault status reg ");
+	if (p) {
 		if (parse_hex(p + 26, &v)) {
 			ev->kind = IOH_KLOG_FAULT_STATUS;
 			ev->value = v;

@@ -5,9 +5,11 @@
  * replayed duplicates, and keeps per-device, per-unit and ordered-event
  * accounts. Every store is bounded; counts stay exact past the bounds.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "klog-priv.h"
@@ -18,6 +20,7 @@
 #define OOO_CAP (1u << 16) /* power of two */
 
 #define SEEN_BLOCK 64 /* records per entry of the time index */
+#define SEEN_CHUNK (2u << 20) /* bytes of the replay list made ready at a time */
 #define UNITS_MAX 1024
 #define PENDING_AGE 3 /* a two-line record's halves may have this many lines between */
 
@@ -76,9 +79,11 @@ struct ioh_klog {
 	 * their hashes (which mix in the time), and the time of every
 	 * SEEN_BLOCK-th one, to find a time's block by binary search.
 	 */
-	uint64_t *seen;
+	uint64_t *seen; /* SEEN_MAX, reserved as address space only */
 	uint64_t *seen_at;
 	size_t seen_n, seen_cap, seen_at_cap;
+	void *seen_map;
+	size_t seen_map_len;
 	uint64_t seen_last; /* time of the latest record kept */
 	uint64_t *ooo;	       /* hashes of records that went back in time, 0 = empty */
 	size_t ooo_n;
@@ -136,7 +141,8 @@ IOH_EXPORT void ioh_klog_free(ioh_klog *k)
 	free(k->devs);
 	free(k->sorted);
 	free(k->units);
-	free(k->seen);
+	if (k->seen_map)
+		munmap(k->seen_map, k->seen_map_len);
 	free(k->seen_at);
 	free(k->ooo);
 	free(k);
@@ -284,18 +290,60 @@ static bool ooo_lookup_insert(ioh_klog *k, uint64_t h)
 	return false;
 }
 
+/*
+ * The replay list is reserved once, as address space, and made ready a
+ * chunk at a time: a storm fills all 16 MiB of it, and page by page that
+ * would be four thousand page faults (costly in a VM). Past the first chunk
+ * huge pages are asked for, and each chunk is populated in one call; both
+ * are hints, and without them pages simply fault in as they are written.
+ */
+static bool seen_reserve(ioh_klog *k)
+{
+	size_t len = (size_t)SEEN_MAX * sizeof(*k->seen) + SEEN_CHUNK;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return false;
+	k->seen_map = p;
+	k->seen_map_len = len;
+	a = ((uintptr_t)p + SEEN_CHUNK - 1) & ~(uintptr_t)(SEEN_CHUNK - 1);
+	k->seen = (uint64_t *)a;
+	k->seen_cap = SEEN_MAX;
+#ifdef MADV_HUGEPAGE
+	madvise((void *)(a + SEEN_CHUNK), (size_t)SEEN_MAX * sizeof(*k->seen) - SEEN_CHUNK,
+		MADV_HUGEPAGE);
+#endif
+	return true;
+}
+
+static void seen_ready(ioh_klog *k, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t per = SEEN_CHUNK / sizeof(*k->seen);
+
+	if (n % per == 0 && n)
+		madvise(k->seen + n, SEEN_CHUNK, MADV_POPULATE_WRITE);
+#else
+	(void)k;
+	(void)n;
+#endif
+}
+
 /* Appends a record later than all kept ones; silently full at SEEN_MAX. */
 static void seen_append(ioh_klog *k, uint64_t usec, uint64_t h)
 {
 	size_t b = k->seen_n / SEEN_BLOCK;
 
-	if (!grow((void **)&k->seen, &k->seen_cap, k->seen_n, sizeof(*k->seen), SEEN_MAX))
+	if (k->seen_n >= SEEN_MAX || (!k->seen && !seen_reserve(k)))
 		return;
 	if (k->seen_n % SEEN_BLOCK == 0) {
 		if (!grow((void **)&k->seen_at, &k->seen_at_cap, b, sizeof(*k->seen_at),
 			  SEEN_MAX / SEEN_BLOCK))
 			return;
 		k->seen_at[b] = usec;
+		seen_ready(k, k->seen_n);
 	}
 	k->seen[k->seen_n++] = h;
 	k->seen_last = usec;
@@ -612,6 +660,27 @@ static void fill_where(ioh_klog *k, struct ioh_klog_event *ev, const struct klog
 	ev->boot = k->boot;
 }
 
+/*
+ * memcpy/memset kept out of line: inlined, the compiler turns these short
+ * per-line copies into "rep" string instructions, slow to start on a
+ * hundred bytes; the C library's versions are not.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define OUT_OF_LINE __attribute__((noipa))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
+
+static OUT_OF_LINE void copy_out(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
+static OUT_OF_LINE void zero_out(void *dst, size_t n)
+{
+	memset(dst, 0, n);
+}
+
 /* Parses one line already counted in k->lineno (at most IOH_KLOG_LINE_MAX bytes). */
 static void parse_line(ioh_klog *k, const char *raw, size_t n)
 {
@@ -624,7 +693,7 @@ static void parse_line(ioh_klog *k, const char *raw, size_t n)
 
 	if (n && raw[n - 1] == '\r')
 		n--;
-	memcpy(k->scratch, raw, n);
+	copy_out(k->scratch, raw, n);
 	k->scratch[n] = '\0';
 	for (char *z = memchr(k->scratch, '\0', n); z; z = memchr(z, '\0', n - (size_t)(z - k->scratch))) {
 		*z = '?';
@@ -652,7 +721,9 @@ static void parse_line(ioh_klog *k, const char *raw, size_t n)
 		emit(k, &ev, ln.msg, NULL, false, 0);
 		return;
 	}
-	memset(&ev, 0, sizeof(ev));
+	/* the text is written only where the event is kept: not worth zeroing */
+	zero_out(&ev, offsetof(struct ioh_klog_event, text));
+	ev.text[0] = '\0';
 	c = klog_classify(ln.msg, &ev, &why);
 	if (ln.has_usec && c != KLOG_NONE)
 		h = record_hash(k->boot, ln.usec, ln.msg, (size_t)(k->scratch + n - ln.msg));
