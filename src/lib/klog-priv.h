@@ -60,8 +60,11 @@ enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev, con
  * "x:xx:xx." (a PCI address with its segment).
  */
 bool klog_maybe_interesting(const char *p, size_t n);
-/* First trigger position in [p, end), or end; *newlines = '\n' bytes before it. */
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines);
+/*
+ * First trigger position in [p, end), or end; *newlines = '\n' bytes before
+ * it, *eol = the first '\n' after it (end if none).
+ */
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol);
 /* Number of '\n' in [p, end). */
 uint64_t klog_count_newlines(const char *p, const char *end);
 

@@ -75,13 +75,34 @@ static inline unsigned popcount16(unsigned v)
 
 #ifdef HAVE_AVX2_DISPATCH
 /* The same test 32 bytes at a time, for CPUs that have AVX2 (checked at run time). */
-__attribute__((target("avx2"))) static inline __m256i eq32(__m256i v, char c)
+__attribute__((target("avx2,popcnt"))) static inline __m256i eq32(__m256i v, char c)
 {
 	return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
 }
 
-__attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n, size_t *pos,
-						      uint64_t *total)
+/* The first '\n' at or after block i whose mask (above the trigger) is nlm; n if none. */
+__attribute__((target("avx2,popcnt"))) static size_t eol_avx2(const char *p, size_t n, size_t i,
+							       unsigned nlm)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+
+	if (nlm)
+		return i + (unsigned)__builtin_ctz(nlm);
+	for (i += 32; i + 32 <= n; i += 32) {
+		unsigned m = (unsigned)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), nl));
+
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	for (; i < n; i++)
+		if (p[i] == '\n')
+			return i;
+	return n;
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t scan_avx2(const char *p, size_t n, size_t *pos,
+							       uint64_t *total, size_t *eol)
 {
 	const __m256i lc = _mm256_set1_epi8(0x20), nl = _mm256_set1_epi8('\n');
 	__m256i acc = _mm256_setzero_si256();
@@ -111,7 +132,7 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 							eq32(b6, '.')));
 		unsigned mask = (unsigned)_mm256_movemask_epi8(m);
 
-		if (mask || ++blocks == 255) {
+		if ((mask && blocks) || ++blocks == 255) {
 			__m256i sad = _mm256_sad_epu8(acc, _mm256_setzero_si256());
 
 			*total += (uint64_t)_mm256_extract_epi64(sad, 0) +
@@ -123,10 +144,11 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 		}
 		if (mask) {
 			unsigned at = (unsigned)__builtin_ctz(mask);
-			unsigned nlm = (unsigned)_mm256_movemask_epi8(isnl) & ((1u << at) - 1);
+			unsigned nlm = (unsigned)_mm256_movemask_epi8(isnl);
 
-			*total += popcount16(nlm & 0xffff) + popcount16(nlm >> 16);
+			*total += (unsigned)__builtin_popcount(nlm & ((1u << at) - 1));
 			*pos = i + at;
+			*eol = eol_avx2(p, n, i, nlm & ~((2u << at) - 1));
 			return 1;
 		}
 		acc = _mm256_sub_epi8(acc, isnl);
@@ -144,7 +166,15 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 static int have_avx2 = -1;
 #endif
 
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
+/* The first '\n' in [c, end), or end. */
+static const char *eol_from(const char *c, const char *end)
+{
+	const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+	return nl ? nl : end;
+}
+
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol)
 {
 	const __m128i lc = _mm_set1_epi8(0x20), nl = _mm_set1_epi8('\n');
 	size_t n = (size_t)(end - p), i = 0;
@@ -156,10 +186,11 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	if (have_avx2 < 0)
 		have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
 	if (have_avx2) {
-		size_t pos;
+		size_t pos, e;
 
-		if (scan_avx2(p, n, &pos, &total)) {
+		if (scan_avx2(p, n, &pos, &total, &e)) {
 			*newlines = total;
+			*eol = p + e;
 			return p + pos;
 		}
 		i = pos; /* the rest, fewer than 32 + LOOKAHEAD bytes, below */
@@ -191,6 +222,7 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 
 			flush_acc(&acc, &total);
 			*newlines = total + popcount16(nlmask);
+			*eol = eol_from(p + i + pos, end);
 			return p + i + pos;
 		}
 		acc = _mm_sub_epi8(acc, isnl);
@@ -203,11 +235,13 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	for (; i < n; i++) {
 		if (trigger_at((const unsigned char *)p, i, n)) {
 			*newlines = total;
+			*eol = eol_from(p + i, end);
 			return p + i;
 		}
 		total += p[i] == '\n';
 	}
 	*newlines = total;
+	*eol = end;
 	return end;
 }
 
@@ -227,7 +261,14 @@ uint64_t klog_count_newlines(const char *p, const char *end)
 	return c;
 }
 #else
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
+static const char *eol_from(const char *c, const char *end)
+{
+	const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+	return nl ? nl : end;
+}
+
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol)
 {
 	size_t n = (size_t)(end - p);
 	uint64_t total = 0;
@@ -235,11 +276,13 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	for (size_t i = 0; i < n; i++) {
 		if (trigger_at((const unsigned char *)p, i, n)) {
 			*newlines = total;
+			*eol = eol_from(p + i, end);
 			return p + i;
 		}
 		total += p[i] == '\n';
 	}
 	*newlines = total;
+	*eol = end;
 	return end;
 }
 

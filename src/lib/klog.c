@@ -838,13 +838,12 @@ static void scan_lines(ioh_klog *k, const char *p, const char *e)
 			cur = nl + 1;
 			continue;
 		}
-		c = klog_scan(cur, e, &n);
+		c = klog_scan(cur, e, &n, &nl);
 		k->sum.lines += n;
 		k->lineno += n;
 		if (c == e)
 			return;
 		ls = n ? memrchr(cur, '\n', (size_t)(c - cur)) + 1 : cur;
-		nl = memchr(c, '\n', (size_t)(e - c));
 		line_go(k, ls, (size_t)(nl - ls), false, true);
 		cur = nl + 1;
 	}
