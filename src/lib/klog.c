@@ -20,7 +20,8 @@
 #define OOO_CAP (1u << 16) /* power of two */
 
 #define SEEN_BLOCK 64 /* records per entry of the time index */
-#define SEEN_CHUNK (2u << 20) /* bytes of the replay list made ready at a time */
+#define SEEN_CHUNK (2u << 20) /* the replay list's first bytes, on small pages */
+#define SEEN_READY (256u << 10) /* bytes of the replay list made ready at a time */
 #define UNITS_MAX 1024
 #define PENDING_AGE 3 /* a two-line record's halves may have this many lines between */
 
@@ -291,11 +292,11 @@ static bool ooo_lookup_insert(ioh_klog *k, uint64_t h)
 }
 
 /*
- * The replay list is reserved once, as address space, and made ready a
- * chunk at a time: a storm fills all 16 MiB of it, and page by page that
- * would be four thousand page faults (costly in a VM). Past the first chunk
- * huge pages are asked for, and each chunk is populated in one call; both
- * are hints, and without them pages simply fault in as they are written.
+ * The replay list is reserved once, as address space, and made ready
+ * 256 KiB at a time: a storm fills all 16 MiB of it, and page by page that
+ * would be four thousand page faults (costly in a VM). Past the first 2 MiB
+ * huge pages are asked for. Both are hints: without them pages simply
+ * fault in as they are written.
  */
 static bool seen_reserve(ioh_klog *k)
 {
@@ -318,13 +319,14 @@ static bool seen_reserve(ioh_klog *k)
 	return true;
 }
 
+/* Populates the list 256 KiB ahead of the writes (a no-op inside a huge page already there). */
 static void seen_ready(ioh_klog *k, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-	size_t per = SEEN_CHUNK / sizeof(*k->seen);
+	size_t step = SEEN_READY / sizeof(*k->seen);
 
-	if (n % per == 0 && n)
-		madvise(k->seen + n, SEEN_CHUNK, MADV_POPULATE_WRITE);
+	if (n % step == 0 && n + step <= SEEN_MAX)
+		madvise(k->seen + n, SEEN_READY, MADV_POPULATE_WRITE);
 #else
 	(void)k;
 	(void)n;
