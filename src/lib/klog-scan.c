@@ -114,23 +114,33 @@ __attribute__((target("avx2,popcnt"))) static size_t scan_avx2(const char *p, si
 		__m256i b1 = _mm256_loadu_si256((const __m256i *)(p + i + 1));
 		__m256i b2 = _mm256_loadu_si256((const __m256i *)(p + i + 2));
 		__m256i b3 = _mm256_loadu_si256((const __m256i *)(p + i + 3));
-		__m256i b6 = _mm256_loadu_si256((const __m256i *)(p + i + 6));
 		__m256i l0 = _mm256_or_si256(b0, lc), l1 = _mm256_or_si256(b1, lc);
 		__m256i isnl = _mm256_cmpeq_epi8(b0, nl);
-		__m256i m = _mm256_and_si256(_mm256_and_si256(eq32(l0, 'd'), eq32(l1, 'm')),
-					     _mm256_and_si256(eq32(_mm256_or_si256(b2, lc), 'a'),
-							      eq32(_mm256_or_si256(b3, lc), 'r')));
+		/* first the triggers' first two bytes (rare as pairs), then the rest if any */
+		__m256i dm = _mm256_and_si256(eq32(l0, 'd'), eq32(l1, 'm'));
+		__m256i dr = _mm256_and_si256(eq32(b0, 'D'), eq32(b1, 'R'));
+		__m256i in = _mm256_and_si256(eq32(b0, 'I'), eq32(b1, 'N'));
+		__m256i li = _mm256_and_si256(eq32(b0, 'L'), eq32(b1, 'i'));
+		__m256i dd = _mm256_and_si256(eq32(b0, '-'), eq32(b1, '-'));
+		__m256i cc = _mm256_and_si256(eq32(b0, ':'), eq32(b3, ':'));
+		__m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(dm, dr),
+							      _mm256_or_si256(in, li)),
+					      _mm256_or_si256(dd, cc));
+		unsigned mask = 0;
 
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'D'), eq32(b1, 'R')),
-							eq32(b2, 'H')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'I'), eq32(b1, 'N')),
-							eq32(b2, 'T')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'L'), eq32(b1, 'i')),
-							eq32(b2, 'n')));
-		m = _mm256_or_si256(m, _mm256_and_si256(eq32(b0, '-'), eq32(b1, '-')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, ':'), eq32(b3, ':')),
-							eq32(b6, '.')));
-		unsigned mask = (unsigned)_mm256_movemask_epi8(m);
+		if (!_mm256_testz_si256(any, any)) {
+			__m256i b6 = _mm256_loadu_si256((const __m256i *)(p + i + 6));
+			__m256i m = _mm256_and_si256(
+				dm, _mm256_and_si256(eq32(_mm256_or_si256(b2, lc), 'a'),
+						     eq32(_mm256_or_si256(b3, lc), 'r')));
+
+			m = _mm256_or_si256(m, _mm256_and_si256(dr, eq32(b2, 'H')));
+			m = _mm256_or_si256(m, _mm256_and_si256(in, eq32(b2, 'T')));
+			m = _mm256_or_si256(m, _mm256_and_si256(li, eq32(b2, 'n')));
+			m = _mm256_or_si256(m, dd);
+			m = _mm256_or_si256(m, _mm256_and_si256(cc, eq32(b6, '.')));
+			mask = (unsigned)_mm256_movemask_epi8(m);
+		}
 
 		if ((mask && blocks) || ++blocks == 255) {
 			__m256i sad = _mm256_sad_epu8(acc, _mm256_setzero_si256());
@@ -201,20 +211,31 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const 
 		__m128i b1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
 		__m128i b2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
 		__m128i b3 = _mm_loadu_si128((const __m128i *)(p + i + 3));
-		__m128i b6 = _mm_loadu_si128((const __m128i *)(p + i + 6));
 		__m128i l0 = _mm_or_si128(b0, lc), l1 = _mm_or_si128(b1, lc);
 		__m128i isnl = _mm_cmpeq_epi8(b0, nl);
-		__m128i m = _mm_and_si128(_mm_and_si128(eq(l0, 'd'), eq(l1, 'm')),
-					  _mm_and_si128(eq(_mm_or_si128(b2, lc), 'a'),
-							eq(_mm_or_si128(b3, lc), 'r')));
+		/* first the triggers' first two bytes (rare as pairs), then the rest if any */
+		__m128i dm = _mm_and_si128(eq(l0, 'd'), eq(l1, 'm'));
+		__m128i dr = _mm_and_si128(eq(b0, 'D'), eq(b1, 'R'));
+		__m128i in = _mm_and_si128(eq(b0, 'I'), eq(b1, 'N'));
+		__m128i li = _mm_and_si128(eq(b0, 'L'), eq(b1, 'i'));
+		__m128i dd = _mm_and_si128(eq(b0, '-'), eq(b1, '-'));
+		__m128i cc = _mm_and_si128(eq(b0, ':'), eq(b3, ':'));
+		__m128i any = _mm_or_si128(_mm_or_si128(_mm_or_si128(dm, dr), _mm_or_si128(in, li)),
+					   _mm_or_si128(dd, cc));
+		unsigned mask = 0;
 
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'D'), eq(b1, 'R')), eq(b2, 'H')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'I'), eq(b1, 'N')), eq(b2, 'T')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'L'), eq(b1, 'i')), eq(b2, 'n')));
-		m = _mm_or_si128(m, _mm_and_si128(eq(b0, '-'), eq(b1, '-')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, ':'), eq(b3, ':')),
-						  eq(b6, '.')));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (_mm_movemask_epi8(any)) {
+			__m128i b6 = _mm_loadu_si128((const __m128i *)(p + i + 6));
+			__m128i m = _mm_and_si128(dm, _mm_and_si128(eq(_mm_or_si128(b2, lc), 'a'),
+								    eq(_mm_or_si128(b3, lc), 'r')));
+
+			m = _mm_or_si128(m, _mm_and_si128(dr, eq(b2, 'H')));
+			m = _mm_or_si128(m, _mm_and_si128(in, eq(b2, 'T')));
+			m = _mm_or_si128(m, _mm_and_si128(li, eq(b2, 'n')));
+			m = _mm_or_si128(m, dd);
+			m = _mm_or_si128(m, _mm_and_si128(cc, eq(b6, '.')));
+			mask = (unsigned)_mm_movemask_epi8(m);
+		}
 
 		if (mask) {
 			unsigned pos = (unsigned)__builtin_ctz(mask);
