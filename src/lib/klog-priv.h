@@ -44,9 +44,9 @@ enum klog_class {
 
 /*
  * Classifies a message; fills the kind-specific fields of ev (not time,
- * line or text); msg is followed by KLOG_PAD bytes. A fault's reason wording is left in msg, unsanitised:
- * *why points at it (NULL when there is none), for the caller to copy
- * only when it keeps it.
+ * line or text); msg is followed by KLOG_PAD bytes. A fault's reason wording is left in msg,
+ * unsanitised: *why points at it (NULL when there is none), for the caller to copy only when it
+ * keeps it.
  */
 enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev, const char **why);
 
