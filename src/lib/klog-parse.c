@@ -12,8 +12,16 @@
 #include "internal.h"
 #include "klog-priv.h"
 
-/* A byte loop, not strncmp: called many times per parsed line with short literals. */
-static inline bool starts(const char *s, const char *prefix)
+/*
+ * Does s start with the string literal lit? One inlined comparison of the
+ * literal's length: s may end sooner, but the buffers parsed here are
+ * followed by KLOG_PAD readable bytes (klog-priv.h), and equality means s
+ * had no NUL that early anyway.
+ */
+#define starts(s, lit) (memcmp((s), "" lit, sizeof(lit) - 1) == 0)
+
+/* The same for a prefix that is not a literal or a buffer without the padding. */
+static bool starts_str(const char *s, const char *prefix)
 {
 	while (*prefix)
 		if (*s++ != *prefix++)
@@ -28,14 +36,19 @@ static const char *skip_sp(const char *p)
 	return p;
 }
 
-static int hexval(int c)
+/* isdigit() without the locale table lookup; the same answer for every byte */
+#define IS_DIGIT(c) ((unsigned)((unsigned char)(c) - '0') < 10)
+
+/* Hex digit values plus one, 0 for other bytes: one load instead of range tests. */
+static const unsigned char hex_digit1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static inline int hexval(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	return hex_digit1[(unsigned char)c] - 1;
 }
 
 /* Hex number, "0x" optional, at most 16 digits. Returns the end or NULL. */
@@ -63,7 +76,7 @@ static const char *parse_dec(const char *p, uint64_t *out)
 	uint64_t v = 0;
 	int n = 0;
 
-	while (*p >= '0' && *p <= '9') {
+	while (IS_DIGIT(*p)) {
 		if (++n > 19)
 			return NULL;
 		v = v * 10 + (uint64_t)(*p - '0');
@@ -166,11 +179,17 @@ static void set_stamp(struct klog_line *out, const char *s, size_t n)
 	klog_sanitize(out->stamp, sizeof(out->stamp), tmp);
 }
 
+static const char two_digits[] = "00010203040506070809101112131415161718192021222324"
+				 "25262728293031323334353637383940414243444546474849"
+				 "50515253545556575859606162636465666768697071727374"
+				 "75767778798081828384858687888990919293949596979899";
+
 /* "sec.usec" by hand: this runs for every parsed line, printf is too slow */
 static void set_usec(struct klog_line *out, uint64_t usec)
 {
 	char tmp[24];
-	uint64_t sec = usec / 1000000, frac = usec % 1000000;
+	uint64_t sec = usec / 1000000;
+	uint32_t frac = (uint32_t)(usec % 1000000), hi = frac / 10000, mid = frac / 100 % 100;
 	int n = 0;
 
 	out->has_usec = true;
@@ -182,10 +201,9 @@ static void set_usec(struct klog_line *out, uint64_t usec)
 	for (int i = 0; i < n; i++)
 		out->stamp[i] = tmp[n - 1 - i];
 	out->stamp[n++] = '.';
-	for (int i = 5; i >= 0; i--) {
-		out->stamp[n + i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
+	memcpy(out->stamp + n, two_digits + 2 * hi, 2);
+	memcpy(out->stamp + n + 2, two_digits + 2 * mid, 2);
+	memcpy(out->stamp + n + 4, two_digits + 2 * (frac % 100), 2);
 	out->stamp[n + 6] = '\0';
 }
 
@@ -240,8 +258,8 @@ static const char *facility_prefix(const char *p)
  */
 static const char *syslog_prefix(const char *p, struct klog_line *out)
 {
-	bool iso = isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
-		   isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) && p[4] == '-';
+	bool iso = IS_DIGIT(p[0]) && IS_DIGIT(p[1]) &&
+		   IS_DIGIT(p[2]) && IS_DIGIT(p[3]) && p[4] == '-';
 	const char *tok[10];
 	size_t len[10];
 	int n = 0;
@@ -285,18 +303,34 @@ static const char *time_prefix(const char *p, struct klog_line *out)
 		const char *f = e + 1;
 		int digits = 0;
 
-		while (isdigit((unsigned char)*f) && digits < 9) {
+		if (IS_DIGIT(f[0]) && IS_DIGIT(f[1]) && IS_DIGIT(f[2]) && IS_DIGIT(f[3]) &&
+		    IS_DIGIT(f[4]) && IS_DIGIT(f[5]) && f[6] == ']') { /* the kernel's own %06lu */
+			frac = (uint64_t)((f[0] - '0') * 100000 + (f[1] - '0') * 10000 +
+					  (f[2] - '0') * 1000 + (f[3] - '0') * 100 + (f[4] - '0') * 10 +
+					  (f[5] - '0'));
+			f += 6;
+			digits = 6;
+		}
+		while (IS_DIGIT(*f) && digits < 9) {
 			frac = frac * 10 + (uint64_t)(*f - '0');
 			f++;
 			digits++;
 		}
 		if (*f != ']' || !digits || sec > UINT64_MAX / 2000000)
 			return NULL;
-		for (; digits < 6; digits++)
-			frac *= 10;
-		for (; digits > 6; digits--)
-			frac /= 10;
-		set_usec(out, sec * 1000000 + frac);
+		if (digits == 6 && (*q != '0' || e - q == 1)) {
+			/* printed as set_usec() would print it: keep the text */
+			out->has_usec = true;
+			out->usec = sec * 1000000 + frac;
+			memcpy(out->stamp, q, (size_t)(f - q));
+			out->stamp[f - q] = '\0';
+		} else {
+			for (; digits < 6; digits++)
+				frac *= 10;
+			for (; digits > 6; digits--)
+				frac /= 10;
+			set_usec(out, sec * 1000000 + frac);
+		}
 		if (out->form != IOH_KLOG_FORM_KMSG)
 			out->form = IOH_KLOG_FORM_DMESG;
 		return f + 1;
@@ -348,11 +382,11 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 		out->msg = p;
 		return;
 	}
-	if (isdigit((unsigned char)*p) && (q = kmsg_prefix(p, out)))
+	if (IS_DIGIT(*p) && (q = kmsg_prefix(p, out)))
 		p = q;
-	if (*p == '<' && isdigit((unsigned char)p[1])) {
+	if (*p == '<' && IS_DIGIT(p[1])) {
 		q = p + 1;
-		while (isdigit((unsigned char)*q))
+		while (IS_DIGIT(*q))
 			q++;
 		if (*q == '>')
 			p = q + 1;
@@ -368,9 +402,9 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 		if (*q == '[') {
 			const char *r = skip_sp(q + 1);
 
-			if ((*r == 'T' || *r == 'C') && isdigit((unsigned char)r[1])) {
+			if ((*r == 'T' || *r == 'C') && IS_DIGIT(r[1])) {
 				r++;
-				while (isdigit((unsigned char)*r))
+				while (IS_DIGIT(*r))
 					r++;
 				if (*r == ']')
 					p = r + 1;
@@ -383,10 +417,12 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 		if (starts(p, "kernel: ")) {
 			p += 8;
 		} else {
-			const char *sp = strchr(p, ' ');
+			size_t i = 0;
 
-			if (sp && sp - p < 64 && starts(sp, " kernel: "))
-				p = sp + 9;
+			while (i < 64 && p[i] && p[i] != ' ')
+				i++;
+			if (i < 64 && starts(p + i, " kernel: "))
+				p += i + 9;
 		}
 	}
 	out->has_prefix = out->form != IOH_KLOG_FORM_PLAIN;
@@ -401,14 +437,19 @@ void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out)
 static const char *skip_dmar_prefixes(const char *m)
 {
 	for (;;) {
-		if (starts(m, "DMAR-IR:"))
-			m = skip_sp(m + 8);
-		else if (starts(m, "DMAR:") || starts(m, "dmar:"))
-			m = skip_sp(m + 5);
-		else if (starts(m, "INTR-REMAP:"))
+		if ((m[0] == 'D' && m[1] == 'M' && m[2] == 'A' && m[3] == 'R') ||
+		    (m[0] == 'd' && m[1] == 'm' && m[2] == 'a' && m[3] == 'r')) {
+			if (m[4] == ':')
+				m = skip_sp(m + 5);
+			else if (m[0] == 'D' && m[4] == '-' && m[5] == 'I' && m[6] == 'R' && m[7] == ':')
+				m = skip_sp(m + 8);
+			else
+				return m;
+		} else if (starts(m, "INTR-REMAP:")) {
 			m = skip_sp(m + 11);
-		else
+		} else {
 			return m;
+		}
 	}
 }
 
@@ -462,6 +503,18 @@ static const char *parse_req_bdf(const char *p, struct ioh_bdf *bdf)
 	return p + 1;
 }
 
+/*
+ * strstr(msg, "Request device [") by its rare 'q': every occurrence has one
+ * at offset 2, and each 'q' is tried in order, so this is the first one.
+ */
+static const char *find_request(const char *msg)
+{
+	for (const char *q = strchr(msg, 'q'); q; q = strchr(q + 1, 'q'))
+		if (q - msg >= 2 && starts(q - 2, "Request device ["))
+			return q - 2;
+	return NULL;
+}
+
 /* The bracket before "Request device": "DMA Read", "DMA Write PASID 0x2", "INTR-REMAP". */
 static bool parse_type(const char *t, size_t n, struct ioh_klog_event *ev)
 {
@@ -477,13 +530,13 @@ static bool parse_type(const char *t, size_t n, struct ioh_klog_event *ev)
 		ev->kind = IOH_KLOG_IR_FAULT;
 		return true;
 	}
-	if (!starts(buf, "DMA "))
+	if (!starts_str(buf, "DMA "))
 		return false;
 	ev->kind = IOH_KLOG_DMA_FAULT;
 	p = buf + 4;
-	if (starts(p, "Read"))
+	if (starts_str(p, "Read"))
 		ev->access = IOH_KLOG_ACCESS_READ, p += 4;
-	else if (starts(p, "Write"))
+	else if (starts_str(p, "Write"))
 		ev->access = IOH_KLOG_ACCESS_WRITE, p += 5;
 	else {
 		ev->access = IOH_KLOG_ACCESS_OTHER;
@@ -494,7 +547,7 @@ static bool parse_type(const char *t, size_t n, struct ioh_klog_event *ev)
 		return true;
 	if (!strcmp(p, " NO_PASID"))
 		return true;
-	if (starts(p, " PASID ") && (p = parse_hex(p + 7, &v)) && !*p && v <= 0xfffff) {
+	if (starts_str(p, " PASID ") && (p = parse_hex(p + 7, &v)) && !*p && v <= 0xfffff) {
 		ev->has_pasid = true;
 		ev->pasid = (uint32_t)v;
 		return true;
@@ -502,19 +555,74 @@ static bool parse_type(const char *t, size_t n, struct ioh_klog_event *ev)
 	return false;
 }
 
-enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev)
+/*
+ * The usual form, "DMAR: [<type>] Request device [...", read forward. Returns
+ * where "Request device [" starts and fills ev as parse_type() would, or
+ * returns NULL having filled nothing. The types read here hold no '[', so
+ * the phrase found is its first occurrence, as strstr() would find, and the
+ * bracket is the one the backward search would find (at most 46 bytes).
+ */
+static const char *fast_type(const char *msg, struct ioh_klog_event *ev)
 {
-	const char *rd = strstr(msg, "Request device [");
-	const char *p, *q;
+	const char *p = msg + 7;
+	enum ioh_klog_access access = IOH_KLOG_ACCESS_OTHER;
+	uint64_t v = 0;
+	bool pasid = false;
+
+	if (starts(p, "INTR-REMAP]")) {
+		p += 10;
+	} else if (starts(p, "DMA ")) {
+		p += 4;
+		if (starts(p, "Read")) {
+			access = IOH_KLOG_ACCESS_READ;
+			p += 4;
+		} else if (starts(p, "Write")) {
+			access = IOH_KLOG_ACCESS_WRITE;
+			p += 5;
+		} else {
+			while (isalpha((unsigned char)*p))
+				p++;
+		}
+		if (starts(p, " NO_PASID]")) {
+			p += 9;
+		} else if (starts(p, " PASID ")) {
+			if (!(p = parse_hex(p + 7, &v)) || v > 0xfffff)
+				return NULL;
+			pasid = true;
+		}
+	} else {
+		return NULL;
+	}
+	if (p[0] != ']' || p - msg > 53 || !starts(p + 1, " Request device ["))
+		return NULL;
+	if (msg[7] == 'I') {
+		ev->kind = IOH_KLOG_IR_FAULT;
+		return p + 2;
+	}
+	ev->kind = IOH_KLOG_DMA_FAULT;
+	ev->access = access;
+	if (pasid) {
+		ev->has_pasid = true;
+		ev->pasid = (uint32_t)v;
+	}
+	return p + 2;
+}
+
+enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev, const char **why)
+{
+	const char *rd = NULL, *p, *q;
 	uint64_t v;
 
+	if (starts(msg, "DMAR: [") && (rd = fast_type(msg, ev)))
+		goto requester;
+	rd = find_request(msg);
 	if (!rd) {
 		p = skip_dmar_prefixes(msg);
 		if (starts(p, "[fault reason ")) {
 			q = parse_reason(p, ev);
 			if (!q)
 				return KLOG_PARTIAL;
-			klog_sanitize(ev->text, sizeof(ev->text), q);
+			*why = q;
 			return KLOG_FAULT_TAIL;
 		}
 		if (starts(p, "[DMA ") || starts(p, "[INTR-REMAP") ||
@@ -538,6 +646,7 @@ enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev)
 	} else {
 		return KLOG_PARTIAL;
 	}
+requester:
 	p = parse_req_bdf(rd + 15, &ev->bdf);
 	if (!p)
 		return KLOG_PARTIAL;
@@ -572,7 +681,7 @@ enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev)
 	}
 	if (!(q = parse_reason(p, ev)))
 		return KLOG_PARTIAL;
-	klog_sanitize(ev->text, sizeof(ev->text), q);
+	*why = q;
 	return KLOG_EVENT;
 }
 
@@ -604,7 +713,7 @@ static bool unit_after(const char *m, const char *lead, const char *tail, char u
 
 	if (!p || !take_unit(p + strlen(lead), unit))
 		return false;
-	return !tail || starts(p + strlen(lead) + strlen(unit), tail);
+	return !tail || starts_str(p + strlen(lead) + strlen(unit), tail);
 }
 
 static bool parse_bdf_at(const char *p, struct ioh_bdf *bdf, const char **end)
@@ -722,7 +831,7 @@ static bool recordish(const char *m)
 	return false;
 }
 
-enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
+enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev, const char **why)
 {
 	const char *m, *p;
 	uint64_t v = 0;
@@ -730,6 +839,7 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 	unsigned w;
 
 	ev->reason = -1;
+	*why = NULL;
 	if (starts(msg, "Linux version ")) {
 		ev->kind = IOH_KLOG_BOOT;
 		return KLOG_EVENT;
@@ -740,16 +850,19 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 		if ((c = parse_pci_line(msg, ev)) != KLOG_NONE)
 			return c;
 		if (w & W_RECORD) {
-			c = klog_parse_fault(msg, ev);
+			c = klog_parse_fault(msg, ev, why);
 			return c == KLOG_NONE ? KLOG_UNCLASSIFIED : c;
 		}
 		return KLOG_NONE;
 	}
-	c = klog_parse_fault(msg, ev);
+	c = klog_parse_fault(msg, ev, why);
 	if (c != KLOG_NONE)
 		return c;
 	m = skip_dmar_prefixes(msg);
-	if ((p = strstr(m, "handling fault status reg "))) {
+	/* the usual "DRHD: handling ...": no 'h' before it, so the first occurrence */
+	p = starts(m, "DRHD: handling fault status reg ") ? m + 6
+							  : strstr(m, "handling fault status reg ");
+	if (p) {
 		if (parse_hex(p + 26, &v)) {
 			ev->kind = IOH_KLOG_FAULT_STATUS;
 			ev->value = v;
@@ -760,7 +873,7 @@ enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev)
 	if ((p = strstr(m, " callbacks suppressed"))) {
 		const char *num = p;
 
-		while (num > m && isdigit((unsigned char)num[-1]))
+		while (num > m && IS_DIGIT(num[-1]))
 			num--;
 		if (num == p || num == m || num[-1] != ' ')
 			return KLOG_UNCLASSIFIED;

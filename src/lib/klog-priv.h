@@ -9,6 +9,12 @@
 
 #include <ioh/evidence.h>
 
+/*
+ * Bytes after the end of every string handed to the parsers below that may
+ * be read (never used): the parsers compare whole literals at once.
+ */
+#define KLOG_PAD 32
+
 /* One physical line after its log-format prefix was taken off. */
 struct klog_line {
 	const char *msg; /* NUL-terminated message */
@@ -23,7 +29,7 @@ struct klog_line {
 	bool journal_meta; /* other journalctl "-- ... --" lines */
 };
 
-/* Splits the prefix off `buf` (NUL-terminated, writable scratch) into `out`. */
+/* Splits the prefix off `buf` (NUL-terminated, KLOG_PAD after it) into `out`. */
 void klog_split_prefix(char *buf, bool kmsg_mode, struct klog_line *out);
 
 /* What a message says, as far as this reader cares. */
@@ -36,11 +42,16 @@ enum klog_class {
 	KLOG_UNCLASSIFIED, /* looks like a DMAR record, matched nothing */
 };
 
-/* Classifies a message; fills the kind-specific fields of ev (not time/line). */
-enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev);
+/*
+ * Classifies a message; fills the kind-specific fields of ev (not time,
+ * line or text); msg is followed by KLOG_PAD bytes. A fault's reason wording is left in msg,
+ * unsanitised: *why points at it (NULL when there is none), for the caller to copy only when it
+ * keeps it.
+ */
+enum klog_class klog_classify(const char *msg, struct ioh_klog_event *ev, const char **why);
 
 /* Parses only the fault forms (DMA and IR). */
-enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev);
+enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev, const char **why);
 
 /*
  * The prefilter (klog-scan.c). A line can only matter if it holds one of the
@@ -49,8 +60,11 @@ enum klog_class klog_parse_fault(const char *msg, struct ioh_klog_event *ev);
  * "x:xx:xx." (a PCI address with its segment).
  */
 bool klog_maybe_interesting(const char *p, size_t n);
-/* First trigger position in [p, end), or end; *newlines = '\n' bytes before it. */
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines);
+/*
+ * First trigger position in [p, end), or end; *newlines = '\n' bytes before
+ * it, *eol = the first '\n' after it (end if none).
+ */
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol);
 /* Number of '\n' in [p, end). */
 uint64_t klog_count_newlines(const char *p, const char *end);
 

@@ -75,13 +75,34 @@ static inline unsigned popcount16(unsigned v)
 
 #ifdef HAVE_AVX2_DISPATCH
 /* The same test 32 bytes at a time, for CPUs that have AVX2 (checked at run time). */
-__attribute__((target("avx2"))) static inline __m256i eq32(__m256i v, char c)
+__attribute__((target("avx2,popcnt"))) static inline __m256i eq32(__m256i v, char c)
 {
 	return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
 }
 
-__attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n, size_t *pos,
-						      uint64_t *total)
+/* The first '\n' at or after block i whose mask (above the trigger) is nlm; n if none. */
+__attribute__((target("avx2,popcnt"))) static size_t eol_avx2(const char *p, size_t n, size_t i,
+							       unsigned nlm)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+
+	if (nlm)
+		return i + (unsigned)__builtin_ctz(nlm);
+	for (i += 32; i + 32 <= n; i += 32) {
+		unsigned m = (unsigned)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), nl));
+
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	for (; i < n; i++)
+		if (p[i] == '\n')
+			return i;
+	return n;
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t scan_avx2(const char *p, size_t n, size_t *pos,
+							       uint64_t *total, size_t *eol)
 {
 	const __m256i lc = _mm256_set1_epi8(0x20), nl = _mm256_set1_epi8('\n');
 	__m256i acc = _mm256_setzero_si256();
@@ -93,25 +114,35 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 		__m256i b1 = _mm256_loadu_si256((const __m256i *)(p + i + 1));
 		__m256i b2 = _mm256_loadu_si256((const __m256i *)(p + i + 2));
 		__m256i b3 = _mm256_loadu_si256((const __m256i *)(p + i + 3));
-		__m256i b6 = _mm256_loadu_si256((const __m256i *)(p + i + 6));
 		__m256i l0 = _mm256_or_si256(b0, lc), l1 = _mm256_or_si256(b1, lc);
 		__m256i isnl = _mm256_cmpeq_epi8(b0, nl);
-		__m256i m = _mm256_and_si256(_mm256_and_si256(eq32(l0, 'd'), eq32(l1, 'm')),
-					     _mm256_and_si256(eq32(_mm256_or_si256(b2, lc), 'a'),
-							      eq32(_mm256_or_si256(b3, lc), 'r')));
+		/* first the triggers' first two bytes (rare as pairs), then the rest if any */
+		__m256i dm = _mm256_and_si256(eq32(l0, 'd'), eq32(l1, 'm'));
+		__m256i dr = _mm256_and_si256(eq32(b0, 'D'), eq32(b1, 'R'));
+		__m256i in = _mm256_and_si256(eq32(b0, 'I'), eq32(b1, 'N'));
+		__m256i li = _mm256_and_si256(eq32(b0, 'L'), eq32(b1, 'i'));
+		__m256i dd = _mm256_and_si256(eq32(b0, '-'), eq32(b1, '-'));
+		__m256i cc = _mm256_and_si256(eq32(b0, ':'), eq32(b3, ':'));
+		__m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_or_si256(dm, dr),
+							      _mm256_or_si256(in, li)),
+					      _mm256_or_si256(dd, cc));
+		unsigned mask = 0;
 
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'D'), eq32(b1, 'R')),
-							eq32(b2, 'H')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'I'), eq32(b1, 'N')),
-							eq32(b2, 'T')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, 'L'), eq32(b1, 'i')),
-							eq32(b2, 'n')));
-		m = _mm256_or_si256(m, _mm256_and_si256(eq32(b0, '-'), eq32(b1, '-')));
-		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_and_si256(eq32(b0, ':'), eq32(b3, ':')),
-							eq32(b6, '.')));
-		unsigned mask = (unsigned)_mm256_movemask_epi8(m);
+		if (!_mm256_testz_si256(any, any)) {
+			__m256i b6 = _mm256_loadu_si256((const __m256i *)(p + i + 6));
+			__m256i m = _mm256_and_si256(
+				dm, _mm256_and_si256(eq32(_mm256_or_si256(b2, lc), 'a'),
+						     eq32(_mm256_or_si256(b3, lc), 'r')));
 
-		if (mask || ++blocks == 255) {
+			m = _mm256_or_si256(m, _mm256_and_si256(dr, eq32(b2, 'H')));
+			m = _mm256_or_si256(m, _mm256_and_si256(in, eq32(b2, 'T')));
+			m = _mm256_or_si256(m, _mm256_and_si256(li, eq32(b2, 'n')));
+			m = _mm256_or_si256(m, dd);
+			m = _mm256_or_si256(m, _mm256_and_si256(cc, eq32(b6, '.')));
+			mask = (unsigned)_mm256_movemask_epi8(m);
+		}
+
+		if ((mask && blocks) || ++blocks == 255) {
 			__m256i sad = _mm256_sad_epu8(acc, _mm256_setzero_si256());
 
 			*total += (uint64_t)_mm256_extract_epi64(sad, 0) +
@@ -123,10 +154,11 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 		}
 		if (mask) {
 			unsigned at = (unsigned)__builtin_ctz(mask);
-			unsigned nlm = (unsigned)_mm256_movemask_epi8(isnl) & ((1u << at) - 1);
+			unsigned nlm = (unsigned)_mm256_movemask_epi8(isnl);
 
-			*total += popcount16(nlm & 0xffff) + popcount16(nlm >> 16);
+			*total += (unsigned)__builtin_popcount(nlm & ((1u << at) - 1));
 			*pos = i + at;
+			*eol = eol_avx2(p, n, i, nlm & ~((2u << at) - 1));
 			return 1;
 		}
 		acc = _mm256_sub_epi8(acc, isnl);
@@ -144,7 +176,15 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const char *p, size_t n,
 static int have_avx2 = -1;
 #endif
 
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
+/* The first '\n' in [c, end), or end. */
+static const char *eol_from(const char *c, const char *end)
+{
+	const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+	return nl ? nl : end;
+}
+
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol)
 {
 	const __m128i lc = _mm_set1_epi8(0x20), nl = _mm_set1_epi8('\n');
 	size_t n = (size_t)(end - p), i = 0;
@@ -156,10 +196,11 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	if (have_avx2 < 0)
 		have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
 	if (have_avx2) {
-		size_t pos;
+		size_t pos, e;
 
-		if (scan_avx2(p, n, &pos, &total)) {
+		if (scan_avx2(p, n, &pos, &total, &e)) {
 			*newlines = total;
+			*eol = p + e;
 			return p + pos;
 		}
 		i = pos; /* the rest, fewer than 32 + LOOKAHEAD bytes, below */
@@ -170,20 +211,31 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 		__m128i b1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
 		__m128i b2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
 		__m128i b3 = _mm_loadu_si128((const __m128i *)(p + i + 3));
-		__m128i b6 = _mm_loadu_si128((const __m128i *)(p + i + 6));
 		__m128i l0 = _mm_or_si128(b0, lc), l1 = _mm_or_si128(b1, lc);
 		__m128i isnl = _mm_cmpeq_epi8(b0, nl);
-		__m128i m = _mm_and_si128(_mm_and_si128(eq(l0, 'd'), eq(l1, 'm')),
-					  _mm_and_si128(eq(_mm_or_si128(b2, lc), 'a'),
-							eq(_mm_or_si128(b3, lc), 'r')));
+		/* first the triggers' first two bytes (rare as pairs), then the rest if any */
+		__m128i dm = _mm_and_si128(eq(l0, 'd'), eq(l1, 'm'));
+		__m128i dr = _mm_and_si128(eq(b0, 'D'), eq(b1, 'R'));
+		__m128i in = _mm_and_si128(eq(b0, 'I'), eq(b1, 'N'));
+		__m128i li = _mm_and_si128(eq(b0, 'L'), eq(b1, 'i'));
+		__m128i dd = _mm_and_si128(eq(b0, '-'), eq(b1, '-'));
+		__m128i cc = _mm_and_si128(eq(b0, ':'), eq(b3, ':'));
+		__m128i any = _mm_or_si128(_mm_or_si128(_mm_or_si128(dm, dr), _mm_or_si128(in, li)),
+					   _mm_or_si128(dd, cc));
+		unsigned mask = 0;
 
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'D'), eq(b1, 'R')), eq(b2, 'H')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'I'), eq(b1, 'N')), eq(b2, 'T')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, 'L'), eq(b1, 'i')), eq(b2, 'n')));
-		m = _mm_or_si128(m, _mm_and_si128(eq(b0, '-'), eq(b1, '-')));
-		m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(eq(b0, ':'), eq(b3, ':')),
-						  eq(b6, '.')));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (_mm_movemask_epi8(any)) {
+			__m128i b6 = _mm_loadu_si128((const __m128i *)(p + i + 6));
+			__m128i m = _mm_and_si128(dm, _mm_and_si128(eq(_mm_or_si128(b2, lc), 'a'),
+								    eq(_mm_or_si128(b3, lc), 'r')));
+
+			m = _mm_or_si128(m, _mm_and_si128(dr, eq(b2, 'H')));
+			m = _mm_or_si128(m, _mm_and_si128(in, eq(b2, 'T')));
+			m = _mm_or_si128(m, _mm_and_si128(li, eq(b2, 'n')));
+			m = _mm_or_si128(m, dd);
+			m = _mm_or_si128(m, _mm_and_si128(cc, eq(b6, '.')));
+			mask = (unsigned)_mm_movemask_epi8(m);
+		}
 
 		if (mask) {
 			unsigned pos = (unsigned)__builtin_ctz(mask);
@@ -191,6 +243,7 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 
 			flush_acc(&acc, &total);
 			*newlines = total + popcount16(nlmask);
+			*eol = eol_from(p + i + pos, end);
 			return p + i + pos;
 		}
 		acc = _mm_sub_epi8(acc, isnl);
@@ -203,11 +256,13 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	for (; i < n; i++) {
 		if (trigger_at((const unsigned char *)p, i, n)) {
 			*newlines = total;
+			*eol = eol_from(p + i, end);
 			return p + i;
 		}
 		total += p[i] == '\n';
 	}
 	*newlines = total;
+	*eol = end;
 	return end;
 }
 
@@ -227,7 +282,14 @@ uint64_t klog_count_newlines(const char *p, const char *end)
 	return c;
 }
 #else
-const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
+static const char *eol_from(const char *c, const char *end)
+{
+	const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+	return nl ? nl : end;
+}
+
+const char *klog_scan(const char *p, const char *end, uint64_t *newlines, const char **eol)
 {
 	size_t n = (size_t)(end - p);
 	uint64_t total = 0;
@@ -235,11 +297,13 @@ const char *klog_scan(const char *p, const char *end, uint64_t *newlines)
 	for (size_t i = 0; i < n; i++) {
 		if (trigger_at((const unsigned char *)p, i, n)) {
 			*newlines = total;
+			*eol = eol_from(p + i, end);
 			return p + i;
 		}
 		total += p[i] == '\n';
 	}
 	*newlines = total;
+	*eol = end;
 	return end;
 }
 

@@ -5,9 +5,11 @@
  * replayed duplicates, and keeps per-device, per-unit and ordered-event
  * accounts. Every store is bounded; counts stay exact past the bounds.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "klog-priv.h"
@@ -17,9 +19,9 @@
 #define SEEN_MAX (1u << 21)
 #define OOO_CAP (1u << 16) /* power of two */
 
-struct seen_rec {
-	uint64_t usec, hash;
-};
+#define SEEN_BLOCK 64 /* records per entry of the time index */
+#define SEEN_CHUNK (2u << 20) /* the replay list's first bytes, on small pages */
+#define SEEN_READY (256u << 10) /* bytes of the replay list made ready at a time */
 #define UNITS_MAX 1024
 #define PENDING_AGE 3 /* a two-line record's halves may have this many lines between */
 
@@ -40,8 +42,8 @@ struct ioh_klog {
 	char *partial; /* a line spanning feed calls, bounded */
 	size_t plen;
 	bool partial_long;
-	char scratch[IOH_KLOG_LINE_MAX + 1];
-	char joinbuf[2 * IOH_KLOG_LINE_MAX + 2];
+	char scratch[IOH_KLOG_LINE_MAX + 1 + KLOG_PAD];
+	char joinbuf[2 * IOH_KLOG_LINE_MAX + 2 + KLOG_PAD];
 
 	/* the current boot */
 	unsigned boot;
@@ -73,8 +75,17 @@ struct ioh_klog {
 
 	char reason_text[256][64]; /* the kernel's wording, first seen */
 
-	struct seen_rec *seen; /* this boot's records in time order */
-	size_t seen_n, seen_cap;
+	/*
+	 * This boot's records in time order, each later than the one before:
+	 * their hashes (which mix in the time), and the time of every
+	 * SEEN_BLOCK-th one, to find a time's block by binary search.
+	 */
+	uint64_t *seen; /* SEEN_MAX, reserved as address space only */
+	uint64_t *seen_at;
+	size_t seen_n, seen_cap, seen_at_cap;
+	void *seen_map;
+	size_t seen_map_len;
+	uint64_t seen_last; /* time of the latest record kept */
 	uint64_t *ooo;	       /* hashes of records that went back in time, 0 = empty */
 	size_t ooo_n;
 };
@@ -131,7 +142,9 @@ IOH_EXPORT void ioh_klog_free(ioh_klog *k)
 	free(k->devs);
 	free(k->sorted);
 	free(k->units);
-	free(k->seen);
+	if (k->seen_map)
+		munmap(k->seen_map, k->seen_map_len);
+	free(k->seen_at);
 	free(k->ooo);
 	free(k);
 }
@@ -167,7 +180,8 @@ static bool storm_kind(enum ioh_klog_kind kind)
 	       kind == IOH_KLOG_SUPPRESSED;
 }
 
-static void push_event(ioh_klog *k, const struct ioh_klog_event *ev)
+/* Stores ev with msg as its text; the text is made only for what is stored. */
+static void push_event(ioh_klog *k, struct ioh_klog_event *ev, const char *msg)
 {
 	bool storm = storm_kind(ev->kind);
 
@@ -181,6 +195,7 @@ static void push_event(ioh_klog *k, const struct ioh_klog_event *ev)
 		k->sum.events_dropped++;
 		return;
 	}
+	klog_sanitize(ev->text, sizeof(ev->text), msg);
 	k->events[k->nevents++] = *ev;
 }
 
@@ -276,46 +291,130 @@ static bool ooo_lookup_insert(ioh_klog *k, uint64_t h)
 	return false;
 }
 
+/*
+ * The replay list is reserved once, as address space, and made ready
+ * 256 KiB at a time: a storm fills all 16 MiB of it, and page by page that
+ * would be four thousand page faults (costly in a VM). Past the first 2 MiB
+ * huge pages are asked for. Both are hints: without them pages simply
+ * fault in as they are written.
+ */
+static bool seen_reserve(ioh_klog *k)
+{
+	size_t len = (size_t)SEEN_MAX * sizeof(*k->seen) + SEEN_CHUNK;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return false;
+	k->seen_map = p;
+	k->seen_map_len = len;
+	a = ((uintptr_t)p + SEEN_CHUNK - 1) & ~(uintptr_t)(SEEN_CHUNK - 1);
+	k->seen = (uint64_t *)a;
+	k->seen_cap = SEEN_MAX;
+#ifdef MADV_HUGEPAGE
+	madvise((void *)(a + SEEN_CHUNK), (size_t)SEEN_MAX * sizeof(*k->seen) - SEEN_CHUNK,
+		MADV_HUGEPAGE);
+#endif
+	return true;
+}
+
+/* Populates the list 256 KiB ahead of the writes (a no-op inside a huge page already there). */
+static void seen_ready(ioh_klog *k, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t step = SEEN_READY / sizeof(*k->seen);
+
+	if (n % step == 0 && n + step <= SEEN_MAX)
+		madvise(k->seen + n, SEEN_READY, MADV_POPULATE_WRITE);
+#else
+	(void)k;
+	(void)n;
+#endif
+}
+
+/* Appends a record later than all kept ones; silently full at SEEN_MAX. */
+static void seen_append(ioh_klog *k, uint64_t usec, uint64_t h)
+{
+	size_t b = k->seen_n / SEEN_BLOCK;
+
+	if (k->seen_n >= SEEN_MAX || (!k->seen && !seen_reserve(k)))
+		return;
+	if (k->seen_n % SEEN_BLOCK == 0) {
+		if (!grow((void **)&k->seen_at, &k->seen_at_cap, b, sizeof(*k->seen_at),
+			  SEEN_MAX / SEEN_BLOCK))
+			return;
+		k->seen_at[b] = usec;
+		seen_ready(k, k->seen_n);
+	}
+	k->seen[k->seen_n++] = h;
+	k->seen_last = usec;
+}
+
 static bool seen_before(ioh_klog *k, uint64_t usec, uint64_t h)
 {
-	size_t lo = 0, hi = k->seen_n;
+	size_t lo = 0, hi, end;
 
 	if (!h)
 		h = 1;
-	if (!k->seen_n || usec > k->seen[k->seen_n - 1].usec) {
-		if (grow((void **)&k->seen, &k->seen_cap, k->seen_n, sizeof(*k->seen), SEEN_MAX))
-			k->seen[k->seen_n++] = (struct seen_rec){ usec, h };
+	if (!k->seen_n || usec > k->seen_last) {
+		seen_append(k, usec, h);
 		return false;
 	}
+	/* times are unique in the list: only the last block starting at or before usec can hold it */
+	hi = (k->seen_n + SEEN_BLOCK - 1) / SEEN_BLOCK;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (k->seen[mid].usec < usec)
+		if (k->seen_at[mid] <= usec)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < k->seen_n && k->seen[lo].usec == usec; lo++)
-		if (k->seen[lo].hash == h)
-			return true;
+	if (lo) {
+		end = lo * SEEN_BLOCK < k->seen_n ? lo * SEEN_BLOCK : k->seen_n;
+		for (size_t i = (lo - 1) * SEEN_BLOCK; i < end; i++)
+			if (k->seen[i] == h)
+				return true;
+	}
 	return ooo_lookup_insert(k, h);
 }
 
-static uint64_t record_hash(unsigned boot, uint64_t usec, const char *msg)
+static inline uint64_t mix8(uint64_t h, uint64_t w)
 {
-	/* eight bytes per step: this runs for every record kept */
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ h >> 32;
+}
+
+/* A hash of one record's n-byte text; runs for every record kept. */
+static uint64_t record_hash(unsigned boot, uint64_t usec, const char *msg, size_t n)
+{
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)boot << 32) ^ usec;
-	size_t n = strlen(msg), i = 0;
+	uint64_t g = 0xc2b2ae3d27d4eb4fULL, w;
+	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
+	/* two independent lanes, sixteen bytes a step */
+	for (; i + 16 <= n; i += 16) {
 		memcpy(&w, msg + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
+		h = mix8(h, w);
+		memcpy(&w, msg + i + 8, 8);
+		g = mix8(g, w);
 	}
-	for (; i < n; i++)
-		h = (h ^ (unsigned char)msg[i]) * 0x100000001b3ULL;
+	if (i + 8 <= n) {
+		memcpy(&w, msg + i, 8);
+		h = mix8(h, w);
+		i += 8;
+	}
+	if (i < n) {
+		if (n >= 8) { /* the last eight bytes, overlapping what was hashed */
+			memcpy(&w, msg + n - 8, 8);
+		} else {
+			w = 0;
+			memcpy(&w, msg, n);
+		}
+		g = mix8(g, w);
+	}
+	h = mix8(h, g);
 	h ^= h >> 29;
 	return h * 0xc4ceb9fe1a85ec53ULL ^ n;
 }
@@ -394,7 +493,7 @@ static void note_fault(ioh_klog *k, struct ioh_klog_event *ev)
 }
 
 /* Returns false when the event should not be kept in the ordered list. */
-static bool account(ioh_klog *k, struct ioh_klog_event *ev)
+static bool account(ioh_klog *k, struct ioh_klog_event *ev, const char *msg)
 {
 	struct ioh_klog_device *d;
 	struct ioh_klog_unit *u;
@@ -458,9 +557,10 @@ static bool account(ioh_klog *k, struct ioh_klog_event *ev)
 	case IOH_KLOG_UNCLASSIFIED:
 		k->sum.unclassified++;
 		if (grow((void **)&k->uncl, &k->uncl_cap, k->nuncl, sizeof(*ev),
-			 IOH_KLOG_UNCLASSIFIED_MAX))
+			 IOH_KLOG_UNCLASSIFIED_MAX)) {
+			klog_sanitize(ev->text, sizeof(ev->text), msg);
 			k->uncl[k->nuncl++] = *ev;
-		else
+		} else
 			k->sum.unclassified_dropped++;
 		break;
 	default:
@@ -469,7 +569,9 @@ static bool account(ioh_klog *k, struct ioh_klog_event *ev)
 	return true;
 }
 
-static void emit(ioh_klog *k, struct ioh_klog_event *ev, const char *msg, bool dedup, uint64_t h)
+/* why: the fault reason's wording, unsanitised, or NULL. */
+static void emit(ioh_klog *k, struct ioh_klog_event *ev, const char *msg, const char *why,
+		 bool dedup, uint64_t h)
 {
 	if (dedup && ev->kind != IOH_KLOG_BOOT && seen_before(k, ev->usec, h)) {
 		k->sum.duplicates++;
@@ -481,16 +583,11 @@ static void emit(ioh_klog *k, struct ioh_klog_event *ev, const char *msg, bool d
 	}
 	if (ev->kind != IOH_KLOG_BOOT)
 		k->boot_has_content = true;
-	/* ev->text holds the reason's wording until it becomes the whole message */
 	if ((ev->kind == IOH_KLOG_DMA_FAULT || ev->kind == IOH_KLOG_IR_FAULT) && ev->reason >= 0 &&
-	    ev->reason < 256 && !k->reason_text[ev->reason][0] && ev->text[0])
-		klog_sanitize(k->reason_text[ev->reason], sizeof(k->reason_text[0]), ev->text);
-	/* the message becomes the event's text only where it will be kept */
-	if (ev->kind == IOH_KLOG_UNCLASSIFIED || !storm_kind(ev->kind) ||
-	    k->storm_events < IOH_KLOG_STORM_EVENTS_MAX)
-		klog_sanitize(ev->text, sizeof(ev->text), msg);
-	if (account(k, ev))
-		push_event(k, ev);
+	    ev->reason < 256 && !k->reason_text[ev->reason][0] && why && why[0])
+		klog_sanitize(k->reason_text[ev->reason], sizeof(k->reason_text[0]), why);
+	if (account(k, ev, msg))
+		push_event(k, ev, msg);
 }
 
 static void flush_pending(ioh_klog *k)
@@ -499,12 +596,12 @@ static void flush_pending(ioh_klog *k)
 		return;
 	k->pending = false;
 	if (k->pending_class == KLOG_FAULT_HEAD) {
-		emit(k, &k->pending_ev, k->pending_msg, k->pending_dedup, k->pending_hash);
+		emit(k, &k->pending_ev, k->pending_msg, NULL, k->pending_dedup, k->pending_hash);
 	} else {
 		struct ioh_klog_event ev = k->pending_ev;
 
 		ev.kind = IOH_KLOG_UNCLASSIFIED;
-		emit(k, &ev, k->pending_msg, false, 0);
+		emit(k, &ev, k->pending_msg, NULL, false, 0);
 	}
 }
 
@@ -512,10 +609,11 @@ static void flush_pending(ioh_klog *k)
 static bool try_join(ioh_klog *k, const char *msg, const char *sep)
 {
 	struct ioh_klog_event ev;
+	const char *why;
 
-	snprintf(k->joinbuf, sizeof(k->joinbuf), "%s%s%s", k->pending_msg, sep, msg);
+	snprintf(k->joinbuf, sizeof(k->joinbuf) - KLOG_PAD, "%s%s%s", k->pending_msg, sep, msg);
 	memset(&ev, 0, sizeof(ev));
-	if (klog_classify(k->joinbuf, &ev) != KLOG_EVENT ||
+	if (klog_classify(k->joinbuf, &ev, &why) != KLOG_EVENT ||
 	    (ev.kind != IOH_KLOG_DMA_FAULT && ev.kind != IOH_KLOG_IR_FAULT))
 		return false;
 	ev.file = k->pending_ev.file;
@@ -525,13 +623,14 @@ static bool try_join(ioh_klog *k, const char *msg, const char *sep)
 	memcpy(ev.stamp, k->pending_ev.stamp, sizeof(ev.stamp));
 	k->pending = false;
 	k->sum.joined++;
-	emit(k, &ev, k->joinbuf, k->pending_dedup, record_hash(ev.boot, ev.usec, k->joinbuf));
+	emit(k, &ev, k->joinbuf, why, k->pending_dedup,
+	     record_hash(ev.boot, ev.usec, k->joinbuf, strlen(k->joinbuf)));
 	return true;
 }
 
 /* The pending record meets the next line; true if the line was used up. */
 static bool resolve_pending(ioh_klog *k, const struct klog_line *ln, enum klog_class c,
-			    const struct ioh_klog_event *ev)
+			    const struct ioh_klog_event *ev, const char *why)
 {
 	if (c == KLOG_FAULT_TAIL && k->pending_class == KLOG_FAULT_HEAD) {
 		struct ioh_klog_event *p = &k->pending_ev;
@@ -539,11 +638,10 @@ static bool resolve_pending(ioh_klog *k, const struct klog_line *ln, enum klog_c
 
 		p->reason = ev->reason;
 		p->reason_decimal = ev->reason_decimal;
-		memcpy(p->text, ev->text, sizeof(p->text));
 		/* keep the reason text with the record */
 		snprintf(k->pending_msg + n, sizeof(k->pending_msg) - n, " %s", ln->msg);
 		k->pending = false;
-		emit(k, p, k->pending_msg, k->pending_dedup, k->pending_hash);
+		emit(k, p, k->pending_msg, why, k->pending_dedup, k->pending_hash);
 		return true;
 	}
 	if (!ln->has_prefix && c != KLOG_EVENT && c != KLOG_FAULT_HEAD &&
@@ -564,18 +662,40 @@ static void fill_where(ioh_klog *k, struct ioh_klog_event *ev, const struct klog
 	ev->boot = k->boot;
 }
 
+/*
+ * memcpy/memset kept out of line: inlined, the compiler turns these short
+ * per-line copies into "rep" string instructions, slow to start on a
+ * hundred bytes; the C library's versions are not.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define OUT_OF_LINE __attribute__((noipa))
+#else
+#define OUT_OF_LINE __attribute__((noinline))
+#endif
+
+static OUT_OF_LINE void copy_out(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
+static OUT_OF_LINE void zero_out(void *dst, size_t n)
+{
+	memset(dst, 0, n);
+}
+
 /* Parses one line already counted in k->lineno (at most IOH_KLOG_LINE_MAX bytes). */
 static void parse_line(ioh_klog *k, const char *raw, size_t n)
 {
 	struct klog_line ln;
 	struct ioh_klog_event ev;
+	const char *why;
 	enum klog_class c;
 	bool nul = false;
 	uint64_t h = 0;
 
 	if (n && raw[n - 1] == '\r')
 		n--;
-	memcpy(k->scratch, raw, n);
+	copy_out(k->scratch, raw, n);
 	k->scratch[n] = '\0';
 	for (char *z = memchr(k->scratch, '\0', n); z; z = memchr(z, '\0', n - (size_t)(z - k->scratch))) {
 		*z = '?';
@@ -600,14 +720,16 @@ static void parse_line(ioh_klog *k, const char *raw, size_t n)
 		ev.kind = IOH_KLOG_BOOT;
 		ev.reason = -1;
 		fill_where(k, &ev, &ln);
-		emit(k, &ev, ln.msg, false, 0);
+		emit(k, &ev, ln.msg, NULL, false, 0);
 		return;
 	}
-	memset(&ev, 0, sizeof(ev));
-	c = klog_classify(ln.msg, &ev);
+	/* the text is written only where the event is kept: not worth zeroing */
+	zero_out(&ev, offsetof(struct ioh_klog_event, text));
+	ev.text[0] = '\0';
+	c = klog_classify(ln.msg, &ev, &why);
 	if (ln.has_usec && c != KLOG_NONE)
-		h = record_hash(k->boot, ln.usec, ln.msg);
-	if (k->pending && resolve_pending(k, &ln, c, &ev))
+		h = record_hash(k->boot, ln.usec, ln.msg, (size_t)(k->scratch + n - ln.msg));
+	if (k->pending && resolve_pending(k, &ln, c, &ev, why))
 		return;
 	fill_where(k, &ev, &ln);
 	switch (c) {
@@ -627,10 +749,10 @@ static void parse_line(ioh_klog *k, const char *raw, size_t n)
 	case KLOG_FAULT_TAIL: /* a reason line with no record before it */
 	case KLOG_UNCLASSIFIED:
 		ev.kind = IOH_KLOG_UNCLASSIFIED;
-		emit(k, &ev, ln.msg, false, 0);
+		emit(k, &ev, ln.msg, NULL, false, 0);
 		return;
 	case KLOG_EVENT:
-		emit(k, &ev, ln.msg, ln.has_usec, h);
+		emit(k, &ev, ln.msg, why, ln.has_usec, h);
 		return;
 	}
 }
@@ -718,13 +840,12 @@ static void scan_lines(ioh_klog *k, const char *p, const char *e)
 			cur = nl + 1;
 			continue;
 		}
-		c = klog_scan(cur, e, &n);
+		c = klog_scan(cur, e, &n, &nl);
 		k->sum.lines += n;
 		k->lineno += n;
 		if (c == e)
 			return;
 		ls = n ? memrchr(cur, '\n', (size_t)(c - cur)) + 1 : cur;
-		nl = memchr(c, '\n', (size_t)(e - c));
 		line_go(k, ls, (size_t)(nl - ls), false, true);
 		cur = nl + 1;
 	}

@@ -4,6 +4,8 @@
 
 #include "harness.h"
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 static ioh_klog *feed(const char *text)
 {
 	ioh_klog *k = ioh_klog_new(NULL);
@@ -367,5 +369,225 @@ TEST_TIMEOUT(klog_random_mutations_never_crash, 60)
 		for (size_t i = 0; i < ioh_klog_event_count(k); i++)
 			CHECK(strlen(ioh_klog_event_at(k, i)->text) < IOH_KLOG_TEXT_MAX);
 		ioh_klog_free(k);
+	}
+}
+
+/*
+ * The usual fault form is read forward ("DMAR: [type] Request device");
+ * with two spaces after "DMAR:" the same text takes the general search. Both
+ * must agree on every type bracket, good or bad.
+ */
+TEST(klog_usual_form_reads_as_general_form)
+{
+	static const char *const types[] = {
+		"DMA Read NO_PASID", "DMA Write NO_PASID", "DMA Read", "DMA Write", "DMA Execute",
+		"DMA Read PASID 0x2", "DMA Write PASID 2", "DMA Read PASID 0xfffff",
+		"DMA Read PASID 0x100000", "DMA Read PASID 0x", "DMA Read PASID",
+		"DMA Readx", "DMA Read NO_PASIDx", "DMA Read  NO_PASID", "DMA", "DMA ", "INTR-REMAP",
+		"INTR-REMAPx", "DMA Read [x", "DMA Read NO_PASID] [DMA Write", "dma read",
+		"DMA Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 46 bytes: the longest read */
+		"DMA Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 47: too long for either */
+		"DMA Read PASID 0x00000000000000002", "",
+	};
+	static const char *const tails[] = {
+		" Request device [02:00.0] fault addr 0x7f00 [fault reason 0x02] why",
+		"  Request device [02:00.0] fault addr 0x7f00 [fault reason 0x02] why",
+		" Request device [00:1f.3] fault index 0x21 [fault reason 0x25] ir",
+		" Request device [0001:80:14.0] fault addr 0x1",
+		" Request device [02:00.0] fault addr",
+		" Request device [02:00.0] Request device [03:00.0] fault addr 0x1 [fault reason 0x06] w",
+	};
+
+	for (size_t t = 0; t < N_OF(types); t++) {
+		for (size_t u = 0; u < N_OF(tails); u++) {
+			char a[256], b[256];
+			ioh_klog *ka = ioh_klog_new(NULL), *kb = ioh_klog_new(NULL);
+			const struct ioh_klog_event *ea, *eb;
+
+			snprintf(a, sizeof(a), "DMAR: [%s]%s", types[t], tails[u]);
+			snprintf(b, sizeof(b), "DMAR:  [%s]%s", types[t], tails[u]);
+			ioh_klog_feed_line(ka, a, strlen(a));
+			ioh_klog_feed_line(kb, b, strlen(b));
+			ioh_klog_end(ka);
+			ioh_klog_end(kb);
+			CHECK_EQ(ioh_klog_event_count(ka), ioh_klog_event_count(kb));
+			CHECK_EQ(ioh_klog_summary(ka)->dma_faults, ioh_klog_summary(kb)->dma_faults);
+			CHECK_EQ(ioh_klog_summary(ka)->ir_faults, ioh_klog_summary(kb)->ir_faults);
+			CHECK_EQ(ioh_klog_summary(ka)->unclassified, ioh_klog_summary(kb)->unclassified);
+			for (size_t i = 0; i < ioh_klog_event_count(ka); i++) {
+				ea = ioh_klog_event_at(ka, i);
+				eb = ioh_klog_event_at(kb, i);
+				CHECK_EQ(ea->kind, eb->kind);
+				CHECK_EQ(ea->access, eb->access);
+				CHECK_EQ(ea->has_pasid, eb->has_pasid);
+				CHECK_EQ(ea->pasid, eb->pasid);
+				CHECK_EQ(ea->has_bdf, eb->has_bdf);
+				CHECK_EQ(ioh_bdf_sid(ea->bdf), ioh_bdf_sid(eb->bdf));
+				CHECK_EQ(ea->addr, eb->addr);
+				CHECK_EQ(ea->reason, eb->reason);
+			}
+			ioh_klog_free(ka);
+			ioh_klog_free(kb);
+		}
+	}
+	/* and the forward reading itself gives the right answer */
+	{
+		ioh_klog *k = feed("DMAR: [DMA Write PASID 0x2] Request device [6a:01.0] fault addr 0x10 "
+				   "[fault reason 0x3a] SM\n"
+				   "DMAR: [DMA Read PASID 0x100000] Request device [6a:01.0] fault addr 0x10 "
+				   "[fault reason 0x3a] SM\n");
+		const struct ioh_klog_event *e = first(k, IOH_KLOG_DMA_FAULT);
+
+		CHECK(e);
+		CHECK_EQ(e->access, IOH_KLOG_ACCESS_WRITE);
+		CHECK(e->has_pasid);
+		CHECK_EQ(e->pasid, 2);
+		CHECK_EQ(ioh_klog_summary(k)->dma_faults, 1);
+		CHECK_EQ(ioh_klog_summary(k)->unclassified, 1); /* PASID past 20 bits */
+		ioh_klog_free(k);
+	}
+}
+
+/* The stamp is the time as set_usec() prints it, however the log wrote it. */
+TEST(klog_dmesg_stamps_normalised)
+{
+	static const char *const in[][2] = {
+		{ "[    1.300007]", "1.300007" }, { "[0.000001]", "0.000001" },
+		{ "[00001.000001]", "1.000001" }, { "[ 5.1]", "5.100000" },
+		{ "[12.1234567]", "12.123456" },  { "[0.123456789]", "0.123456" },
+		{ "[000.000000]", "0.000000" },	  { "[123456789012.654321]", "123456789012.654321" },
+	};
+
+	for (size_t i = 0; i < N_OF(in); i++) {
+		char line[200];
+		ioh_klog *k = ioh_klog_new(NULL);
+		const struct ioh_klog_event *e;
+
+		snprintf(line, sizeof(line),
+			 "%s DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1 "
+			 "[fault reason 0x06] x",
+			 in[i][0]);
+		ioh_klog_feed_line(k, line, strlen(line));
+		ioh_klog_end(k);
+		e = first(k, IOH_KLOG_DMA_FAULT);
+		CHECK(e);
+		CHECK_STREQ(e->stamp, in[i][1]);
+		ioh_klog_free(k);
+	}
+}
+
+/* Replays found through the time index: across its blocks, at their edges, before the first. */
+TEST(klog_replays_across_the_time_index)
+{
+	enum { N = 1000 };
+	ioh_klog *k = ioh_klog_new(NULL);
+	char line[200];
+	int n;
+
+	ioh_klog_begin(k, "t");
+	for (int i = 0; i < N; i++) {
+		n = snprintf(line, sizeof(line),
+			     "[%d.%06d] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr "
+			     "0x%x [fault reason 0x06] x",
+			     10 + i, i, i);
+		ioh_klog_feed_line(k, line, (size_t)n);
+	}
+	/* every record again, in a scrambled order: all replays */
+	for (int j = 0; j < N; j++) {
+		int i = (j * 389) % N;
+
+		n = snprintf(line, sizeof(line),
+			     "[%d.%06d] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr "
+			     "0x%x [fault reason 0x06] x",
+			     10 + i, i, i);
+		ioh_klog_feed_line(k, line, (size_t)n);
+	}
+	/* same times, other text; and times before the first record: new faults */
+	for (int i = 0; i < N; i += 97) {
+		n = snprintf(line, sizeof(line),
+			     "[%d.%06d] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr "
+			     "0x%x [fault reason 0x06] x",
+			     10 + i, i, i + 1);
+		ioh_klog_feed_line(k, line, (size_t)n);
+	}
+	n = snprintf(line, sizeof(line),
+		     "[1.000000] DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x0 "
+		     "[fault reason 0x06] x");
+	ioh_klog_feed_line(k, line, (size_t)n);
+	ioh_klog_feed_line(k, line, (size_t)n); /* a replay of an out-of-order record */
+	ioh_klog_end(k);
+	CHECK_EQ(ioh_klog_summary(k)->duplicates, N + 1);
+	CHECK_EQ(ioh_klog_summary(k)->dma_faults, N + (N + 96) / 97 + 1);
+	ioh_klog_free(k);
+}
+
+/*
+ * Lines crossing the reader's 128 KiB buffer at every offset near its edge,
+ * one far longer than the buffer with its record at the end (cut: only its
+ * count changes), and records right after.
+ */
+TEST(klog_read_buffer_edges)
+{
+	static const char rec[] = "[    5.000001] DMAR: [DMA Read NO_PASID] Request device [02:00.0] "
+				  "fault addr 0x7f00 [fault reason 0x02] Present bit\n";
+	const char *path = ioh_test_tmp("klog-edges.log");
+
+	for (int off = -150; off <= 10; off += 23) {
+		FILE *f = fopen(path, "w");
+		ioh_klog *k = ioh_klog_new(NULL);
+		size_t fill = (size_t)(131072 + off - 1);
+
+		CHECK(f);
+		for (size_t i = 0; i < fill; i++)
+			fputc(i % 61 == 60 ? '\n' : 'a', f);
+		fputc('\n', f);
+		fputs(rec, f);
+		for (size_t i = 0; i < 300000; i++)
+			fputc('y', f);
+		fputs(" DMAR: [DMA Read NO_PASID] Request device [03:00.0] fault addr 0x1 "
+		      "[fault reason 0x02] late\n",
+		      f);
+		fputs(rec + 0, f);
+		fprintf(f, "[    6.0] DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr "
+			   "0x2 [fault reason 0x05] last");
+		fclose(f);
+		CHECK_EQ(ioh_klog_read_path(k, path), IOH_OK);
+		CHECK_EQ(ioh_klog_summary(k)->dma_faults, 2); /* 02:00.0 once (replay), 04:00.0 */
+		CHECK_EQ(ioh_klog_summary(k)->duplicates, 1);
+		/* the long line spans reads: only its first 4096 bytes are kept and looked at */
+		CHECK_EQ(ioh_klog_summary(k)->long_lines, 0);
+		CHECK_EQ(ioh_klog_summary(k)->lines, fill / 61 + 1 + 1 + 1 + 1 + 1);
+		CHECK(!ioh_klog_device_find(k, (struct ioh_bdf){ .bus = 3 }));
+		ioh_klog_free(k);
+	}
+	remove(path);
+}
+
+/* A record text ending right at the 4096-byte cut: the parsers read no further. */
+TEST(klog_record_at_the_cut)
+{
+	static const char *const tails[] = { "DMAR: [", "DMAR: [DMA Read NO_PASID] Request device [",
+					     "DMAR: [DMA Read NO_PASID] Req", "DMAR: DRHD: handling fault",
+					     "[    1.00000", "DMAR: [fault reason 0x0" };
+
+	for (size_t t = 0; t < N_OF(tails); t++) {
+		for (size_t extra = 0; extra < 3; extra++) {
+			size_t tl = strlen(tails[t]), n = IOH_KLOG_LINE_MAX + extra;
+			char *line = malloc(n);
+			ioh_klog *k = ioh_klog_new(NULL);
+
+			CHECK(line);
+			memset(line, 'x', n);
+			memset(line, ' ', IOH_KLOG_LINE_MAX - tl);
+			memcpy(line + IOH_KLOG_LINE_MAX - tl, tails[t], tl);
+			ioh_klog_begin(k, "t");
+			ioh_klog_feed(k, line, n);
+			ioh_klog_feed(k, "\n", 1);
+			ioh_klog_end(k);
+			CHECK_EQ(ioh_klog_summary(k)->lines, 1);
+			CHECK_EQ(ioh_klog_summary(k)->dma_faults, 0);
+			ioh_klog_free(k);
+			free(line);
+		}
 	}
 }
