@@ -420,6 +420,8 @@ ioh_status dd_reader_start(struct ioh_source *src, struct dd_reader *p)
 	if (p->h.status & DD_INCOMPLETE)
 		src_problem(src, "the dump is marked incomplete (makedumpfile ran out of space); "
 				 "pages written last are missing");
+	if (dd_check_regions(src->ctx, &p->h, p->size, false) != IOH_OK)
+		src_problem(src, "%s", ioh_get_err(src->ctx));
 	if ((st = dd_reader_open(src, p)) != IOH_OK)
 		return st;
 	return dd_load_vmcoreinfo(src, p->rd, p->rdpriv, &p->h);

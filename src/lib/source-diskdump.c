@@ -90,6 +90,14 @@ static ioh_status parse_sub(ioh_ctx *ctx, const unsigned char *s, uint64_t file_
 		h->offset_vmcoreinfo = le64(s + 32);
 		h->size_vmcoreinfo = le64(s + 40);
 	}
+	if (h->header_version >= 4) {
+		h->offset_note = le64(s + 48);
+		h->size_note = le64(s + 56);
+	}
+	if (h->header_version >= 5) {
+		h->offset_eraseinfo = le64(s + 64);
+		h->size_eraseinfo = le64(s + 72);
+	}
 	h->bitmap1_off = (uint64_t)(1 + h->sub_hdr_size) * h->block_size;
 	h->bitmap_len = (uint64_t)h->bitmap_blocks / 2 * h->block_size;
 	h->bitmap2_off = h->bitmap1_off + h->bitmap_len;
@@ -131,6 +139,31 @@ ioh_status dd_read_header(ioh_ctx *ctx, dd_pread_fn rd, void *priv, uint64_t fil
 	if ((st = rd(priv, s, sizeof(s), h->block_size)) != IOH_OK)
 		return ioh_err_wrap(ctx, st, "kdump sub-header");
 	return parse_sub(ctx, s, file_size, h);
+}
+
+#define DD_MAX_REGION (64u << 20)
+
+ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t file_size,
+			    bool with_vmcoreinfo)
+{
+	const struct {
+		const char *name;
+		uint64_t off, size;
+	} r[] = {
+		{ "VMCOREINFO", h->offset_vmcoreinfo, h->size_vmcoreinfo },
+		{ "ELF notes", h->offset_note, h->size_note },
+		{ "eraseinfo", h->offset_eraseinfo, h->size_eraseinfo },
+	};
+
+	for (size_t i = with_vmcoreinfo ? 0 : 1; i < IOH_ARRAY_SIZE(r); i++)
+		if (r[i].size && (r[i].size > DD_MAX_REGION || r[i].off > file_size ||
+				  r[i].size > file_size - r[i].off))
+			return ioh_err(ctx, IOH_ERR_CORRUPT,
+				       "kdump sub-header: %s at 0x%" PRIx64 ", 0x%" PRIx64
+				       " bytes, is absurd or past the end of the file (0x%" PRIx64
+				       " bytes)",
+				       r[i].name, r[i].off, r[i].size, file_size);
+	return IOH_OK;
 }
 
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,

@@ -114,6 +114,8 @@ struct dd_header {
 	uint64_t max_mapnr; /* from the v6 sub-header when present */
 	uint64_t offset_vmcoreinfo;
 	uint64_t size_vmcoreinfo;
+	uint64_t offset_note, size_note;	   /* ELF notes (v4+), unused by our reader */
+	uint64_t offset_eraseinfo, size_eraseinfo; /* v5+, likewise */
 	uint64_t bitmap1_off; /* file offsets of the two bitmaps and the descriptors */
 	uint64_t bitmap2_off;
 	uint64_t bitmap_len; /* bytes per bitmap */
@@ -131,6 +133,14 @@ ioh_status dd_probe(const unsigned char *head, size_t len);
 /* Parses and validates the header and sub-header against file_size. */
 ioh_status dd_read_header(ioh_ctx *ctx, dd_pread_fn rd, void *priv, uint64_t file_size,
 			  struct dd_header *h);
+/*
+ * The sub-header's regions (VMCOREINFO if asked, notes, eraseinfo) that lie outside
+ * the file or exceed 64 MiB: IOH_OK, or IOH_ERR_CORRUPT naming the first. Our
+ * reader only records such a region as a problem; libkdumpfile 0.5.1 trusts
+ * them (a huge note size is a failed malloc it then writes through).
+ */
+ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t file_size,
+			    bool with_vmcoreinfo);
 /* "lzo", "zlib", ... from the status flags. */
 const char *dd_compression_name(uint32_t status);
 /* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */

@@ -97,6 +97,8 @@ static ioh_status lkdf_open(struct ioh_source *src)
 	p->dd.size = src->file_size;
 	if ((st = dd_reader_start(src, &p->dd)) != IOH_OK)
 		return st;
+	if ((st = dd_check_regions(src->ctx, &p->dd.h, p->dd.size, true)) != IOH_OK)
+		return ioh_err_wrap(src->ctx, st, "not handed to libkdumpfile");
 	return lkdf_setup(src);
 }
 

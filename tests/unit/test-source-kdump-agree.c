@@ -120,3 +120,49 @@ TEST_TIMEOUT(src_kdump_every_compression_agrees, 300)
 	}
 	free(elf);
 }
+
+/* Patches a little-endian u64 at off of the file. */
+static void patch64(const char *path, long off, uint64_t v)
+{
+	unsigned char b[8];
+	FILE *f = fopen(path, "r+b");
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	CHECK(f && fseek(f, off, SEEK_SET) == 0 && fwrite(b, 1, 8, f) == 8);
+	fclose(f);
+}
+
+/*
+ * Sub-header regions libkdumpfile trusts (fuzz-source found a note size of
+ * 0xff88800010000000: a failed malloc it then wrote through). Our reader does
+ * not read notes or eraseinfo and opens with a problem; the dump is not handed
+ * to libkdumpfile at all.
+ */
+TEST_TIMEOUT(src_kdump_absurd_subheader_regions, 60)
+{
+	static const struct {
+		const char *name;
+		long off; /* in the sub-header, which starts at block 1 (4096) */
+	} reg[] = { { "ELF notes", 56 }, { "eraseinfo", 72 }, { "VMCOREINFO", 40 } };
+	char *elf = st_fixture("handover-a");
+
+	for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
+		char *kd = rewrite(elf, "zlib", "");
+		ioh_ctx *ctx = ioh_ctx_new();
+		ioh_source *src = NULL;
+
+		patch64(kd, 4096 + reg[i].off, 0xff88800010000000ull);
+		CHECK_EQ(ioh_source_open_kind(ctx, IOH_SOURCE_LIBKDUMPFILE, kd, &src), IOH_ERR_CORRUPT);
+		CHECK_CONTAINS(ioh_get_err(ctx), "not handed to libkdumpfile");
+		CHECK_CONTAINS(ioh_get_err(ctx), reg[i].name);
+		src = st_open(ctx, kd);
+		CHECK_EQ(ioh_source_problem_count(src), 1);
+		CHECK_CONTAINS(ioh_source_problem(src, 0), reg[i].name);
+		CHECK_EQ(ioh_source_read(src, 0x1010000, (unsigned char[8]){ 0 }, 8), IOH_OK);
+		ioh_source_free(src);
+		ioh_ctx_free(ctx);
+		free(kd);
+	}
+	free(elf);
+}
