@@ -151,8 +151,9 @@ static ioh_status desc_index(struct dd_reader *p, uint64_t pfn, uint64_t *idx)
 
 /*
  * n bytes at off through window w: a pointer into the window, refilled from
- * off when the bytes are not all there. NULL (status in *st) when n exceeds
- * the window or the read fails; the caller then reads directly.
+ * off when the bytes are not all there. The caller has checked that they lie
+ * inside the file. NULL (status in *st) when n exceeds the window or the read
+ * fails; the caller then reads directly.
  */
 static const unsigned char *wread(struct dd_reader *p, struct dd_window *w, size_t cap,
 				  uint64_t off, size_t n, ioh_status *st)
@@ -164,10 +165,6 @@ static const unsigned char *wread(struct dd_reader *p, struct dd_window *w, size
 		return NULL;
 	if (off >= w->off && off - w->off <= w->len && n <= w->len - (off - w->off))
 		return w->buf + (off - w->off);
-	if (off > p->size || n > p->size - off) {
-		*st = IOH_ERR_CORRUPT;
-		return NULL;
-	}
 	if (p->size - off < want)
 		want = (size_t)(p->size - off);
 	w->len = 0;
@@ -353,16 +350,23 @@ static uint64_t find_bit(struct dd_reader *p, uint64_t pfn, uint64_t lim, bool w
 	return lim;
 }
 
-uint64_t dd_reader_next_data(struct ioh_source *src, struct dd_reader *p, uint64_t addr)
+ioh_status dd_src_probe(struct ioh_source *src, const unsigned char *head, size_t len)
 {
+	(void)src;
+	return dd_probe(head, len);
+}
+
+uint64_t dd_src_next_data(struct ioh_source *src, uint64_t addr)
+{
+	struct dd_reader *p = src->priv;
 	uint64_t pfn = find_bit(p, addr / src->page_size, p->h.max_mapnr, true);
 
 	return pfn >= p->h.max_mapnr ? UINT64_MAX : pfn * src->page_size;
 }
 
-uint64_t dd_reader_data_end(struct ioh_source *src, struct dd_reader *p, uint64_t addr,
-			    uint64_t limit)
+uint64_t dd_src_data_end(struct ioh_source *src, uint64_t addr, uint64_t limit)
 {
+	struct dd_reader *p = src->priv;
 	uint64_t ps = src->page_size, lim = (limit + ps - 1) / ps, pfn;
 
 	if (lim > p->h.max_mapnr)
@@ -424,12 +428,12 @@ ioh_status dd_reader_start(struct ioh_source *src, struct dd_reader *p)
 		src_problem(src, "%s", ioh_get_err(src->ctx));
 	if ((st = dd_reader_open(src, p)) != IOH_OK)
 		return st;
-	return dd_load_vmcoreinfo(src, p->rd, p->rdpriv, &p->h);
+	return dd_load_vmcoreinfo(src, p->rd, p->rdpriv, p->size, &p->h);
 }
 
-ioh_status dd_reader_read(struct ioh_source *src, struct dd_reader *p, uint64_t phys, void *buf,
-			  size_t len)
+ioh_status dd_src_read(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
 {
+	struct dd_reader *p = src->priv;
 	unsigned char *out = buf;
 	uint64_t ps = src->page_size;
 
@@ -446,6 +450,14 @@ ioh_status dd_reader_read(struct ioh_source *src, struct dd_reader *p, uint64_t 
 		len -= n;
 	}
 	return IOH_OK;
+}
+
+void dd_describe(const struct dd_reader *p, const char *how, char *buf, size_t size)
+{
+	snprintf(buf, size, "kdump-compressed %s (%s v%d)%s, release %s%s",
+		 dd_compression_name(p->h.status), p->h.signature, p->h.header_version, how,
+		 p->h.release[0] ? p->h.release : "?",
+		 p->h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
 }
 
 void dd_reader_close(struct dd_reader *p)

@@ -143,6 +143,12 @@ ioh_status dd_read_header(ioh_ctx *ctx, dd_pread_fn rd, void *priv, uint64_t fil
 
 #define DD_MAX_REGION (64u << 20)
 
+/* A sub-header region larger than cap or not wholly inside the file. */
+static bool region_bad(uint64_t off, uint64_t size, uint64_t file_size, uint64_t cap)
+{
+	return size > cap || off > file_size || size > file_size - off;
+}
+
 ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t file_size,
 			    bool with_vmcoreinfo)
 {
@@ -156,8 +162,7 @@ ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t fi
 	};
 
 	for (size_t i = with_vmcoreinfo ? 0 : 1; i < IOH_ARRAY_SIZE(r); i++)
-		if (r[i].size && (r[i].size > DD_MAX_REGION || r[i].off > file_size ||
-				  r[i].size > file_size - r[i].off))
+		if (r[i].size && region_bad(r[i].off, r[i].size, file_size, DD_MAX_REGION))
 			return ioh_err(ctx, IOH_ERR_CORRUPT,
 				       "kdump sub-header: %s at 0x%" PRIx64 ", 0x%" PRIx64
 				       " bytes, is absurd or past the end of the file (0x%" PRIx64
@@ -167,7 +172,7 @@ ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t fi
 }
 
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
-			      const struct dd_header *h)
+			      uint64_t file_size, const struct dd_header *h)
 {
 	ioh_vmcoreinfo *vi;
 	ioh_status st;
@@ -175,8 +180,7 @@ ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv
 
 	if (!h->size_vmcoreinfo)
 		return IOH_OK;
-	if (h->size_vmcoreinfo > DD_MAX_VMCOREINFO || h->offset_vmcoreinfo > src->file_size ||
-	    h->size_vmcoreinfo > src->file_size - h->offset_vmcoreinfo) {
+	if (region_bad(h->offset_vmcoreinfo, h->size_vmcoreinfo, file_size, DD_MAX_VMCOREINFO)) {
 		src_problem(src,
 			    "kdump sub-header: VMCOREINFO 0x%" PRIx64 "+0x%" PRIx64
 			    " is absurd or past the end of the file; ignored",

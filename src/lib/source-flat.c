@@ -30,10 +30,10 @@ struct flat_rec {
 };
 
 struct flat_priv {
+	struct dd_reader dd; /* first: the dd_src_* ops find it there */
 	struct flat_rec *rec;
 	size_t nrec;
 	uint64_t vsize;
-	struct dd_reader dd;
 };
 
 static uint64_t be64(const unsigned char *p)
@@ -225,27 +225,6 @@ static ioh_status flat_open(struct ioh_source *src)
 	return dd_reader_start(src, &p->dd);
 }
 
-static ioh_status flat_read(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
-{
-	struct flat_priv *p = src->priv;
-
-	return dd_reader_read(src, &p->dd, phys, buf, len);
-}
-
-static uint64_t flat_next_data(struct ioh_source *src, uint64_t phys)
-{
-	struct flat_priv *p = src->priv;
-
-	return dd_reader_next_data(src, &p->dd, phys);
-}
-
-static uint64_t flat_data_end(struct ioh_source *src, uint64_t phys, uint64_t limit)
-{
-	struct flat_priv *p = src->priv;
-
-	return dd_reader_data_end(src, &p->dd, phys, limit);
-}
-
 static void flat_close(struct ioh_source *src)
 {
 	struct flat_priv *p = src->priv;
@@ -272,9 +251,9 @@ const struct source_ops ioh_source_flat_ops = {
 	.kind = IOH_SOURCE_FLAT,
 	.probe = flat_probe,
 	.open = flat_open,
-	.read_phys = flat_read,
-	.next_data = flat_next_data,
-	.data_end = flat_data_end,
+	.read_phys = dd_src_read,
+	.next_data = dd_src_next_data,
+	.data_end = dd_src_data_end,
 	.close = flat_close,
 	.describe = flat_describe,
 };

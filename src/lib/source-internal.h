@@ -143,9 +143,12 @@ ioh_status dd_check_regions(ioh_ctx *ctx, const struct dd_header *h, uint64_t fi
 			    bool with_vmcoreinfo);
 /* "lzo", "zlib", ... from the status flags. */
 const char *dd_compression_name(uint32_t status);
-/* Parses the VMCOREINFO the header points at into src->vi (absent: no error). */
+/*
+ * Parses the VMCOREINFO the header points at into src->vi (absent: no error);
+ * file_size is that of the (possibly rearranged) dump file rd reads.
+ */
 ioh_status dd_load_vmcoreinfo(struct ioh_source *src, dd_pread_fn rd, void *priv,
-			      const struct dd_header *h);
+			      uint64_t file_size, const struct dd_header *h);
 /* source-ddread.c: our own reader of the kdump-compressed layout. */
 struct dd_reader {
 	dd_pread_fn rd; /* how to read the (possibly virtual) dump file */
@@ -184,19 +187,26 @@ ioh_status dd_reader_open(struct ioh_source *src, struct dd_reader *r);
  * flag as a problem), dd_reader_open, then the VMCOREINFO.
  */
 ioh_status dd_reader_start(struct ioh_source *src, struct dd_reader *r);
-/* Reads [phys, phys+len) page by page; the message names the first bad address. */
-ioh_status dd_reader_read(struct ioh_source *src, struct dd_reader *r, uint64_t phys, void *buf,
-			  size_t len);
+
 void dd_reader_close(struct dd_reader *r);
 /* IOH_OK when the page at addr is in the file; else NODATA or EXCLUDED with the address. */
 ioh_status dd_reader_present(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
 /* The page's descriptor, validated against the page size and the file size. */
 ioh_status dd_reader_desc(struct ioh_source *src, struct dd_reader *r, uint64_t pfn,
 			  struct dd_desc *out);
-/* next_data and data_end for the sources built on this reader (bitmap 2 + rank table). */
-uint64_t dd_reader_next_data(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
-uint64_t dd_reader_data_end(struct ioh_source *src, struct dd_reader *r, uint64_t addr,
-			    uint64_t limit);
+/*
+ * source_ops members for the sources built on this reader (kdump, flat,
+ * libkdumpfile). Each keeps its struct dd_reader as the first member of
+ * src->priv, which is how these find it.
+ */
+ioh_status dd_src_probe(struct ioh_source *src, const unsigned char *head, size_t len);
+/* Reads [phys, phys+len) page by page; the message names the first bad address. */
+ioh_status dd_src_read(struct ioh_source *src, uint64_t phys, void *buf, size_t len);
+/* next_data and data_end from bitmap 2 and the rank table. */
+uint64_t dd_src_next_data(struct ioh_source *src, uint64_t addr);
+uint64_t dd_src_data_end(struct ioh_source *src, uint64_t addr, uint64_t limit);
+/* "kdump-compressed lzo (KDUMP v6)<how>, release R[, INCOMPLETE]". */
+void dd_describe(const struct dd_reader *r, const char *how, char *buf, size_t size);
 /* Makes r->page hold the page at addr (decoded). */
 ioh_status dd_reader_page(struct ioh_source *src, struct dd_reader *r, uint64_t addr);
 

@@ -19,78 +19,41 @@
 
 #include "source-internal.h"
 
-struct kdump_priv {
-	struct dd_reader dd;
-};
-
-static ioh_status kdump_probe(struct ioh_source *src, const unsigned char *head, size_t len)
-{
-	(void)src;
-	return dd_probe(head, len);
-}
-
+/* priv is the struct dd_reader itself. */
 static ioh_status kdump_open(struct ioh_source *src)
 {
-	struct kdump_priv *p = calloc(1, sizeof(*p));
+	struct dd_reader *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return ioh_err(src->ctx, IOH_ERR_NOMEM, "out of memory");
 	src->priv = p;
-	p->dd.rd = src_fd_pread;
-	p->dd.rdpriv = src;
-	p->dd.size = src->file_size;
-	return dd_reader_start(src, &p->dd);
-}
-
-static ioh_status kdump_readp(struct ioh_source *src, uint64_t phys, void *buf, size_t len)
-{
-	struct kdump_priv *p = src->priv;
-
-	return dd_reader_read(src, &p->dd, phys, buf, len);
-}
-
-static uint64_t kdump_next_data(struct ioh_source *src, uint64_t phys)
-{
-	struct kdump_priv *p = src->priv;
-
-	return dd_reader_next_data(src, &p->dd, phys);
-}
-
-static uint64_t kdump_data_end(struct ioh_source *src, uint64_t phys, uint64_t limit)
-{
-	struct kdump_priv *p = src->priv;
-
-	return dd_reader_data_end(src, &p->dd, phys, limit);
+	p->rd = src_fd_pread;
+	p->rdpriv = src;
+	p->size = src->file_size;
+	return dd_reader_start(src, p);
 }
 
 static void kdump_close(struct ioh_source *src)
 {
-	struct kdump_priv *p = src->priv;
-
-	if (!p)
+	if (!src->priv)
 		return;
-	dd_reader_close(&p->dd);
-	free(p);
+	dd_reader_close(src->priv);
+	free(src->priv);
 }
 
 static void kdump_describe(struct ioh_source *src, char *buf, size_t size)
 {
-	struct kdump_priv *p = src->priv;
-
-	snprintf(buf, size, "kdump-compressed %s (%s v%d), release %s%s",
-		 dd_compression_name(p->dd.h.status), p->dd.h.signature, p->dd.h.header_version,
-		 p->dd.h.release[0] ? p->dd.h.release : "?",
-		 p->dd.h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
+	dd_describe(src->priv, "", buf, size);
 }
 
 const struct source_ops ioh_source_kdump_ops = {
 	.name = "kdump",
 	.kind = IOH_SOURCE_KDUMP,
-	.probe = kdump_probe,
+	.probe = dd_src_probe,
 	.open = kdump_open,
-	.read_phys = kdump_readp,
-	.next_data = kdump_next_data,
-	.data_end = kdump_data_end,
+	.read_phys = dd_src_read,
+	.next_data = dd_src_next_data,
+	.data_end = dd_src_data_end,
 	.close = kdump_close,
 	.describe = kdump_describe,
 };

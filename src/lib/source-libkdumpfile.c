@@ -35,15 +35,9 @@
 #define KDUMP_CACHE_PAGES 16
 
 struct lkdf_priv {
+	struct dd_reader dd; /* first: the dd_src_* ops find it there */
 	kdump_ctx_t *k;
-	struct dd_reader dd;
 };
-
-static ioh_status lkdf_probe(struct ioh_source *src, const unsigned char *head, size_t len)
-{
-	(void)src;
-	return dd_probe(head, len);
-}
 
 static ioh_status kfail(struct ioh_source *src, kdump_status ks, const char *what)
 {
@@ -153,20 +147,6 @@ static ioh_status lkdf_readp(struct ioh_source *src, uint64_t phys, void *buf, s
 	return IOH_OK;
 }
 
-static uint64_t lkdf_next_data(struct ioh_source *src, uint64_t phys)
-{
-	struct lkdf_priv *p = src->priv;
-
-	return dd_reader_next_data(src, &p->dd, phys);
-}
-
-static uint64_t lkdf_data_end(struct ioh_source *src, uint64_t phys, uint64_t limit)
-{
-	struct lkdf_priv *p = src->priv;
-
-	return dd_reader_data_end(src, &p->dd, phys, limit);
-}
-
 static void lkdf_close(struct ioh_source *src)
 {
 	struct lkdf_priv *p = src->priv;
@@ -181,22 +161,17 @@ static void lkdf_close(struct ioh_source *src)
 
 static void lkdf_describe(struct ioh_source *src, char *buf, size_t size)
 {
-	struct lkdf_priv *p = src->priv;
-
-	snprintf(buf, size, "kdump-compressed %s (%s v%d) through libkdumpfile, release %s%s",
-		 dd_compression_name(p->dd.h.status), p->dd.h.signature, p->dd.h.header_version,
-		 p->dd.h.release[0] ? p->dd.h.release : "?",
-		 p->dd.h.status & DD_INCOMPLETE ? ", INCOMPLETE" : "");
+	dd_describe(src->priv, " through libkdumpfile", buf, size);
 }
 
 const struct source_ops ioh_source_libkdumpfile_ops = {
 	.name = "libkdumpfile",
 	.kind = IOH_SOURCE_LIBKDUMPFILE,
-	.probe = lkdf_probe,
+	.probe = dd_src_probe,
 	.open = lkdf_open,
 	.read_phys = lkdf_readp,
-	.next_data = lkdf_next_data,
-	.data_end = lkdf_data_end,
+	.next_data = dd_src_next_data,
+	.data_end = dd_src_data_end,
 	.close = lkdf_close,
 	.describe = lkdf_describe,
 };
