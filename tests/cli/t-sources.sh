@@ -49,7 +49,7 @@ check raw 0 "$IOH_BIN" info -x 0x2000 "raw:$D/raw.img@0x2000"
 has raw '^0x2000: 0x0000000001011001$'
 
 # A real crash: the root table QEMU's trace recorded.
-S=/work/shared/samples/legacy-virtio
+S=${IOH_SAMPLES:-/work/shared/samples}/legacy-virtio
 if [ -r "$S/vmcore.kdump.xz" ]; then
 	xz -dc "$S/vmcore.kdump.xz" >"$D/legacy.kdump"
 	rt=$(sed -n 's/^rtaddr_old: //p' "$S/truth.txt")
@@ -57,6 +57,15 @@ if [ -r "$S/vmcore.kdump.xz" ]; then
 	has sample 'kdump-compressed lzo'
 	has sample 'OSRELEASE +6\.1\.0-56-amd64'
 	has sample "^$rt: 0x[0-9a-f]{15}1 "
+	# The same words through libkdumpfile; a reader that is not the file's kind says so.
+	check reader-lkdf 0 "$IOH_BIN" info --reader libkdumpfile -x "$rt:16" "$D/legacy.kdump"
+	has reader-lkdf 'through libkdumpfile'
+	w=$(grep "^$rt: " "$T_DIR/sample.out")
+	has reader-lkdf "^$w\$"
+	check reader-elf 1 "$IOH_BIN" scan --reader elf "$D/legacy.kdump"
+	has reader-elf 'not a elf dump' "$T_DIR/reader-elf.err"
+	check reader-bad 1 "$IOH_BIN" report --reader ext4 --vmcore "$D/legacy.kdump"
+	has reader-bad "unknown reader 'ext4'" "$T_DIR/reader-bad.err"
 	rm -f "$D/legacy.kdump"
 else
 	fail sample "samples not readable at $S"

@@ -166,3 +166,44 @@ TEST_TIMEOUT(src_kdump_absurd_subheader_regions, 60)
 	}
 	free(elf);
 }
+
+static int first_page(void *priv, uint64_t phys, const void *data, size_t len)
+{
+	(void)data, (void)len;
+	*(uint64_t *)priv = phys;
+	return 1;
+}
+
+/* A descriptor naming two compressions at once is damage, for both readers. */
+TEST_TIMEOUT(src_kdump_descriptor_two_compressions, 60)
+{
+	char *elf = st_fixture("handover-a"), *kd = rewrite(elf, "zlib", "--exclude-zero");
+	ioh_ctx *ctx = ioh_ctx_new();
+	ioh_source *src = st_open(ctx, kd);
+	unsigned char h[464], b[8];
+	uint32_t sub, bmb;
+	uint64_t first = UINT64_MAX;
+	FILE *f;
+
+	CHECK_EQ(ioh_source_for_each_page(src, 0, UINT64_MAX, first_page, &first), 1);
+	ioh_source_free(src);
+	f = fopen(kd, "rb");
+	CHECK(f && fread(h, 1, sizeof(h), f) == sizeof(h));
+	fclose(f);
+	memcpy(&sub, h + 432, 4);
+	memcpy(&bmb, h + 436, 4);
+	/* flags of descriptor 0 (the first dumped page): zlib | lzo */
+	patch64(kd, (long)((1 + sub + bmb) * 4096 + 12), 0x3);
+	for (int lk = 0; lk < 2; lk++) {
+		CHECK_EQ(ioh_source_open_kind(ctx, lk ? IOH_SOURCE_LIBKDUMPFILE : IOH_SOURCE_KDUMP, kd,
+					      &src),
+			 IOH_OK);
+		CHECK_EQ(ioh_source_read(src, first, b, sizeof(b)), IOH_ERR_CORRUPT);
+		CHECK_CONTAINS(ioh_get_err(ctx), "is damaged");
+		CHECK_CONTAINS(ioh_get_err(ctx), "flags 0x3");
+		ioh_source_free(src);
+	}
+	ioh_ctx_free(ctx);
+	free(kd);
+	free(elf);
+}
